@@ -1,0 +1,58 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+MANAGE := $(BIN)/python manage.py
+export DJANGO_DEBUG ?= true
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup install lock lint format messages clean
+
+run: setup
+	$(MANAGE) demo_accounts
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: setup
+	DJANGO_DEBUG=true $(BIN)/pytest $(PYTEST_ARGS)
+
+# Everything the app needs before it serves or is tested: safe to run again.
+setup: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) setup_roles
+	$(MANAGE) loaddata hisings_backa_2024_2025
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --requirement requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Re-pins every dependency from pyproject.toml into requirements.lock.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+		print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > .lock-venv/wanted.txt
+	.lock-venv/bin/python -m pip install --quiet --requirement .lock-venv/wanted.txt
+	.lock-venv/bin/python -m pip freeze > requirements.lock
+	rm -rf .lock-venv
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refreshes the Swedish catalogue from the code; edit locale/sv/LC_MESSAGES/django.po, then:
+messages: install
+	$(MANAGE) makemessages --locale sv --no-obsolete --ignore '.venv/*'
+	$(MANAGE) compilemessages --locale sv --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,293 @@
+"""Reporting rounds, the partners' status reports, and the follow-up document."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from lofte.models import PromiseScopedQuerySet
+
+
+class ReportingPeriodQuerySet(PromiseScopedQuerySet):
+    promise_path = "promise"
+
+
+class ReportingPeriod(models.Model):
+    """A rapporteringsomgång: partners report between its start and deadline while open."""
+
+    promise = models.ForeignKey(
+        "lofte.Promise",
+        on_delete=models.CASCADE,
+        related_name="periods",
+        verbose_name=_("promise"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    starts_on = models.DateField(_("starts on"))
+    deadline = models.DateField(_("deadline"))
+    is_open = models.BooleanField(
+        _("open for reporting"),
+        default=True,
+        help_text=_("Partners can edit their reports only while the round is open."),
+    )
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["promise", "-deadline"]
+        get_latest_by = "deadline"
+        verbose_name = _("reporting round")
+        verbose_name_plural = _("reporting rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["promise", "name"], name="period_name_unique"),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=models.F("starts_on")),
+                name="period_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.promise.area})"
+
+
+class StatusReportQuerySet(PromiseScopedQuerySet):
+    promise_path = "period__promise"
+
+
+class StatusReport(models.Model):
+    """A partner's report on one sub-promise for one reporting round."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        PARTLY_DONE = "partly_done", _("Partly done")
+        NOT_DONE = "not_done", _("Not done")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved")
+
+    # "Genomförts i olika utsträckning": what the follow-up counts as implemented.
+    IMPLEMENTED = (Status.DONE, Status.PARTLY_DONE)
+
+    sub_promise = models.ForeignKey(
+        "lofte.SubPromise",
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("sub-promise"),
+    )
+    period = models.ForeignKey(
+        ReportingPeriod,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("reporting round"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    achieved = models.TextField(_("what has been done"), blank=True)
+    obstacles = models.TextField(
+        _("obstacles"),
+        blank=True,
+        help_text=_("Required when the sub-promise was not done: say why."),
+    )
+    next_steps = models.TextField(_("next steps"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    review_comment = models.TextField(
+        _("coordinator's comment"),
+        blank=True,
+        help_text=_("Shown to the partner when the report is returned."),
+    )
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Raised on every save, so that two people's edits never overwrite silently."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    saved_at = models.DateTimeField(_("saved at"), null=True, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    objects = StatusReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period", "sub_promise__focus_area__position", "sub_promise__position"]
+        verbose_name = _("status report")
+        verbose_name_plural = _("status reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sub_promise", "period"], name="status_report_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="not_done") | ~Q(obstacles=""),
+                name="status_report_not_done_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(submitted_at__isnull=False),
+                name="status_report_submission_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["approved", "returned"]) | Q(reviewed_at__isnull=False),
+                name="status_report_review_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_promise} – {self.period.name}"
+
+
+class ReportFigureQuerySet(PromiseScopedQuerySet):
+    promise_path = "report__period__promise"
+
+
+class ReportFigure(models.Model):
+    """A number a report gives: label, value and unit (“Utdelade mellanmål: 4 300 st”)."""
+
+    report = models.ForeignKey(
+        StatusReport, on_delete=models.CASCADE, related_name="figures", verbose_name=_("report")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    label = models.CharField(_("label"), max_length=120)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+
+    objects = ReportFigureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "position"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="figure_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value} {self.unit}".strip()
+
+
+class FollowUpQuerySet(PromiseScopedQuerySet):
+    promise_path = "promise"
+
+    def published(self) -> "FollowUpQuerySet":
+        return self.filter(state=FollowUp.State.PUBLISHED)
+
+
+class FollowUp(models.Model):
+    """An uppföljning: the coordinators' document telling citizens what was done."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    promise = models.ForeignKey(
+        "lofte.Promise",
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        verbose_name=_("promise"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    covers_from = models.DateField(_("covers from"))
+    covers_to = models.DateField(_("covers to"))
+    intro = models.TextField(
+        _("introduction"),
+        blank=True,
+        help_text=_("Said after the figures the system computes (partners, sub-promises…)."),
+    )
+    closing_words = models.TextField(_("closing words"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["promise", "-covers_to"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(covers_to__gte=models.F("covers_from")),
+                name="follow_up_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(published_at__isnull=False),
+                name="follow_up_publication_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class HighlightQuerySet(PromiseScopedQuerySet):
+    promise_path = "follow_up__promise"
+
+
+class Highlight(models.Model):
+    """An approved report picked for the follow-up, in the coordinator's words and order."""
+
+    follow_up = models.ForeignKey(
+        FollowUp,
+        on_delete=models.CASCADE,
+        related_name="highlights",
+        verbose_name=_("follow-up"),
+    )
+    report = models.ForeignKey(
+        StatusReport,
+        on_delete=models.PROTECT,
+        related_name="highlights",
+        verbose_name=_("status report"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.TextField(_("text"))
+
+    objects = HighlightQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["follow_up", "position"]
+        verbose_name = _("highlight")
+        verbose_name_plural = _("highlights")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follow_up", "position"], name="highlight_position_unique"
+            ),
+            models.UniqueConstraint(fields=["follow_up", "report"], name="highlight_report_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]

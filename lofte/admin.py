@@ -1,0 +1,117 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .admin_scope import ScopedAdmin, ScopedStackedInline, ScopedTabularInline
+from .models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+
+
+class FocusAreaInline(ScopedStackedInline):
+    model = FocusArea
+    extra = 0
+    fields = ["position", "name", "rationale"]
+    show_change_link = True
+
+
+@admin.register(Promise)
+class PromiseAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    list_display = ["title", "area", "starts_on", "ends_on", "organisers"]
+    list_filter = ["area"]
+    search_fields = ["area", "name", "slug"]
+    date_hierarchy = "starts_on"
+    prepopulated_fields = {"slug": ["area"]}
+    autocomplete_fields = ["partners", "coordinators", "previous"]
+    inlines = [FocusAreaInline]
+    fieldsets = [
+        (None, {"fields": ["area", "slug", "name", "text", "organisers"]}),
+        (_("Period"), {"fields": ["starts_on", "ends_on", "previous"]}),
+        (_("People"), {"fields": ["partners", "coordinators"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser decides who coordinates a promise.
+        if request.user.is_superuser:
+            return []
+        return ["coordinators"]
+
+
+class CommitmentInline(ScopedTabularInline):
+    model = Commitment
+    extra = 0
+    fields = ["position", "text"]
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(ScopedAdmin):
+    list_display = ["name", "promise", "position"]
+    list_filter = ["promise"]
+    list_select_related = ["promise"]
+    search_fields = ["name", "rationale"]
+    autocomplete_fields = ["promise"]
+    inlines = [CommitmentInline]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ScopedAdmin):
+    list_display = ["text", "focus_area", "position"]
+    list_filter = ["focus_area__promise", "focus_area"]
+    list_select_related = ["focus_area__promise"]
+    search_fields = ["text"]
+    autocomplete_fields = ["focus_area"]
+
+
+class ResponsibilityFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        leads = sum(
+            1
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("role") == Responsibility.Role.LEAD
+        )
+        if leads != 1:
+            raise ValidationError(_("A sub-promise has exactly one lead partner."))
+
+
+class ResponsibilityInline(ScopedTabularInline):
+    model = Responsibility
+    formset = ResponsibilityFormSet
+    extra = 1
+    autocomplete_fields = ["partner"]
+
+
+@admin.register(SubPromise)
+class SubPromiseAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    list_display = ["title", "focus_area", "lead_partner", "indicator_label", "indicator_target"]
+    list_filter = ["focus_area__promise", "focus_area"]
+    list_select_related = ["focus_area__promise"]
+    search_fields = ["title", "description", "partners__name"]
+    autocomplete_fields = ["focus_area", "derived_from"]
+    inlines = [ResponsibilityInline]
+    fieldsets = [
+        (None, {"fields": ["focus_area", "position", "title", "description"]}),
+        (_("Indicator"), {"fields": ["indicator_label", "indicator_unit", "indicator_target"]}),
+        (None, {"fields": ["derived_from"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("responsibilities__partner")
+
+    @admin.display(description=_("lead partner"))
+    def lead_partner(self, obj: SubPromise) -> str:
+        for responsibility in obj.responsibilities.all():
+            if responsibility.role == Responsibility.Role.LEAD:
+                return responsibility.partner.name
+        return "–"
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(ScopedAdmin):
+    list_display = ["sub_promise", "partner", "role"]
+    list_filter = ["role", "sub_promise__focus_area__promise"]
+    list_select_related = ["sub_promise", "partner"]
+    search_fields = ["sub_promise__title", "partner__name"]
+    autocomplete_fields = ["sub_promise", "partner"]

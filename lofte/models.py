@@ -1,0 +1,294 @@
+"""The promise itself: its focus areas, commitments and sub-promises."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class PromiseQuerySet(models.QuerySet):
+    def coordinated_by(self, user) -> "PromiseQuerySet":
+        """Promises this user runs: all of them for a superuser, none for anyone else."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated or not user.is_staff:
+            return self.none()
+        return self.filter(
+            Exists(Promise.coordinators.through.objects.filter(promise=OuterRef("pk"), user=user))
+        )
+
+
+class Promise(models.Model):
+    """One area's medborgarlöfte for one period."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    area = models.CharField(_("area"), max_length=120)
+    name = models.CharField(
+        _("promise"),
+        max_length=200,
+        help_text=_(
+            "The promise in a few words, e.g. “tillsammans för ett tryggare Hisings Backa”."
+        ),
+    )
+    text = models.TextField(_("promise text"), help_text=_("The promise's own words, in full."))
+    organisers = models.CharField(
+        _("organised by"),
+        max_length=300,
+        help_text=_("E.g. “socialförvaltningen Hisingen tillsammans med polisen”."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    partners = models.ManyToManyField(
+        "parties.Partner",
+        related_name="promises",
+        blank=True,
+        verbose_name=_("partners"),
+    )
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="coordinated_promises",
+        blank=True,
+        verbose_name=_("coordinators"),
+    )
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("renews"),
+    )
+    history = HistoricalRecords()
+
+    objects = PromiseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "area"]
+        verbose_name = _("citizen promise")
+        verbose_name_plural = _("citizen promises")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="promise_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return _("Citizen promise %(area)s %(years)s") % {"area": self.area, "years": self.years}
+
+    @property
+    def years(self) -> str:
+        if self.starts_on.year == self.ends_on.year:
+            return str(self.starts_on.year)
+        return f"{self.starts_on.year}-{self.ends_on.year}"
+
+
+class PromiseScopedQuerySet(models.QuerySet):
+    """Rows that belong to a promise through `promise_path`."""
+
+    promise_path = "promise"
+
+    def coordinated_by(self, user) -> models.QuerySet:
+        """Rows of the promises this user coordinates (all for a superuser)."""
+        if user.is_superuser:
+            return self
+        return self.filter(**{f"{self.promise_path}__in": Promise.objects.coordinated_by(user)})
+
+
+class FocusAreaQuerySet(PromiseScopedQuerySet):
+    promise_path = "promise"
+
+
+class FocusArea(models.Model):
+    """One ordered theme of a promise (skola, lokalområde, fritid, familj…)."""
+
+    promise = models.ForeignKey(
+        Promise, on_delete=models.CASCADE, related_name="focus_areas", verbose_name=_("promise")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=100)
+    rationale = models.TextField(_("rationale"), blank=True)
+
+    objects = FocusAreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["promise", "position"]
+        verbose_name = _("focus area")
+        verbose_name_plural = _("focus areas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promise", "position"], name="focus_area_position_unique"
+            ),
+            models.UniqueConstraint(fields=["promise", "name"], name="focus_area_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommitmentQuerySet(PromiseScopedQuerySet):
+    promise_path = "focus_area__promise"
+
+
+class Commitment(models.Model):
+    """One line of “För att nå dit kommer vi tillsammans att:”."""
+
+    focus_area = models.ForeignKey(
+        FocusArea,
+        on_delete=models.CASCADE,
+        related_name="commitments",
+        verbose_name=_("focus area"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    text = models.TextField(_("text"))
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["focus_area", "position"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["focus_area", "position"], name="commitment_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SubPromiseQuerySet(PromiseScopedQuerySet):
+    promise_path = "focus_area__promise"
+
+    def reported_by(self, user) -> "SubPromiseQuerySet":
+        """Sub-promises that a partner of this user's is responsible for."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Exists(
+                Responsibility.objects.filter(
+                    sub_promise=OuterRef("pk"), partner__memberships__user=user
+                )
+            )
+        )
+
+
+class SubPromise(models.Model):
+    """A dellöfte: one concrete undertaking by one or more partners."""
+
+    focus_area = models.ForeignKey(
+        FocusArea,
+        on_delete=models.PROTECT,
+        related_name="sub_promises",
+        verbose_name=_("focus area"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    indicator_label = models.CharField(
+        _("indicator"),
+        max_length=120,
+        blank=True,
+        help_text=_("What is counted, e.g. “Utdelade frukostar”. Leave empty if nothing is."),
+    )
+    indicator_unit = models.CharField(_("unit"), max_length=30, blank=True)
+    indicator_target = models.DecimalField(
+        _("target"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    partners = models.ManyToManyField(
+        "parties.Partner",
+        through="Responsibility",
+        related_name="sub_promises",
+        verbose_name=_("responsible partners"),
+    )
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="continuations",
+        verbose_name=_("continues"),
+    )
+    history = HistoricalRecords()
+
+    objects = SubPromiseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["focus_area__promise", "focus_area__position", "position"]
+        verbose_name = _("sub-promise")
+        verbose_name_plural = _("sub-promises")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["focus_area", "position"], name="sub_promise_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(indicator_target__isnull=True) | ~Q(indicator_label=""),
+                name="sub_promise_target_needs_indicator",
+            ),
+            models.CheckConstraint(
+                condition=Q(indicator_target__isnull=True) | Q(indicator_target__gte=0),
+                name="sub_promise_target_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def promise(self) -> Promise:
+        return self.focus_area.promise
+
+
+class ResponsibilityQuerySet(PromiseScopedQuerySet):
+    promise_path = "sub_promise__focus_area__promise"
+
+
+class Responsibility(models.Model):
+    """A partner's part in a sub-promise: the one lead, or a co-owner."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("lead")
+        CO = "co", _("co-owner")
+
+    sub_promise = models.ForeignKey(
+        SubPromise,
+        on_delete=models.CASCADE,
+        related_name="responsibilities",
+        verbose_name=_("sub-promise"),
+    )
+    partner = models.ForeignKey(
+        "parties.Partner",
+        on_delete=models.PROTECT,
+        related_name="responsibilities",
+        verbose_name=_("partner"),
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.CO)
+
+    objects = ResponsibilityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sub_promise", "role", "partner__name"]
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibilities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sub_promise", "partner"], name="responsibility_partner_once"
+            ),
+            models.UniqueConstraint(
+                fields=["sub_promise"],
+                condition=Q(role="lead"),
+                name="responsibility_one_lead",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["lead", "co"]), name="responsibility_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.get_role_display()}): {self.sub_promise}"

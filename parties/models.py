@@ -1,0 +1,85 @@
+"""The organisations behind a promise and the people who report for them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+
+class PartnerQuerySet(models.QuerySet):
+    def coordinated_by(self, user) -> "PartnerQuerySet":
+        """Partners taking part in a promise this user coordinates (all for a superuser)."""
+        from lofte.models import Promise
+
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Exists(
+                Promise.partners.through.objects.filter(
+                    partner=OuterRef("pk"), promise__in=Promise.objects.coordinated_by(user)
+                )
+            )
+        )
+
+
+class Partner(models.Model):
+    """A samverkanspart: an organisation that stands behind one or more promises."""
+
+    class Kind(models.TextChoices):
+        MUNICIPAL = "municipal", _("municipal")
+        POLICE = "police", _("police")
+        HOUSING = "housing", _("housing company")
+        SCHOOL = "school", _("school")
+        ASSOCIATION = "association", _("association")
+        BUSINESS = "business", _("business")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    email = models.EmailField(_("contact email"), blank=True)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def coordinated_by(self, user) -> "MembershipQuerySet":
+        """Memberships of partners in a promise this user coordinates."""
+        if user.is_superuser:
+            return self
+        return self.filter(partner__in=Partner.objects.coordinated_by(user))
+
+
+class Membership(models.Model):
+    """A rapportör: a person who reports for a partner."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("partner")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner__name", "user__username"]
+        verbose_name = _("reporter")
+        verbose_name_plural = _("reporters")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partner"], name="membership_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.partner}"

@@ -1,0 +1,100 @@
+"""Small builders for test data. Tests make their own data, except the fixture tests."""
+
+import datetime
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from followup.models import ReportingPeriod, StatusReport
+from lofte.models import FocusArea, Promise, Responsibility, SubPromise
+from lofte.roles import ensure_coordinator_group
+from parties.models import Membership, Partner
+
+_counter = itertools.count(1)
+
+
+def make_user(username: str | None = None, **fields):
+    username = username or f"user{next(_counter)}"
+    user = get_user_model().objects.create_user(
+        username=username, password="test-password-1", email=f"{username}@example.org", **fields
+    )
+    return user
+
+
+def make_coordinator(promise: Promise, username: str | None = None):
+    user = make_user(username, is_staff=True)
+    user.groups.add(ensure_coordinator_group())
+    promise.coordinators.add(user)
+    return user
+
+
+def make_partner(name: str | None = None, **fields) -> Partner:
+    return Partner.objects.create(name=name or f"Partner {next(_counter)}", **fields)
+
+
+def make_reporter(partner: Partner, username: str | None = None):
+    user = make_user(username)
+    Membership.objects.create(user=user, partner=partner)
+    return user
+
+
+def make_promise(area: str | None = None, **fields) -> Promise:
+    n = next(_counter)
+    area = area or f"Område {n}"
+    defaults = {
+        "slug": f"omrade-{n}",
+        "area": area,
+        "name": f"tillsammans för ett tryggare {area}",
+        "text": "Löftets text.",
+        "organisers": "socialförvaltningen tillsammans med polisen",
+        "starts_on": datetime.date(2024, 1, 1),
+        "ends_on": datetime.date(2025, 12, 31),
+    }
+    return Promise.objects.create(**{**defaults, **fields})
+
+
+def make_focus_area(promise: Promise, name: str | None = None, **fields) -> FocusArea:
+    position = fields.pop("position", promise.focus_areas.count() + 1)
+    return FocusArea.objects.create(
+        promise=promise, position=position, name=name or f"Fokus {next(_counter)}", **fields
+    )
+
+
+def make_sub_promise(
+    focus_area: FocusArea, lead: Partner, *co: Partner, title: str | None = None, **fields
+) -> SubPromise:
+    position = fields.pop("position", focus_area.sub_promises.count() + 1)
+    sub = SubPromise.objects.create(
+        focus_area=focus_area,
+        position=position,
+        title=title or f"Dellöfte {next(_counter)}",
+        **fields,
+    )
+    Responsibility.objects.create(sub_promise=sub, partner=lead, role=Responsibility.Role.LEAD)
+    for partner in co:
+        Responsibility.objects.create(sub_promise=sub, partner=partner, role=Responsibility.Role.CO)
+    focus_area.promise.partners.add(lead, *co)
+    return sub
+
+
+def make_period(promise: Promise, **fields) -> ReportingPeriod:
+    defaults = {
+        "name": f"Omgång {next(_counter)}",
+        "starts_on": datetime.date(2025, 1, 1),
+        "deadline": datetime.date(2025, 6, 30),
+        "is_open": True,
+    }
+    return ReportingPeriod.objects.create(promise=promise, **{**defaults, **fields})
+
+
+def make_report(sub_promise: SubPromise, period: ReportingPeriod, **fields) -> StatusReport:
+    return StatusReport.objects.create(sub_promise=sub_promise, period=period, **fields)
+
+
+@pytest.fixture
+def hisings_backa(db) -> Promise:
+    """The real Hisings Backa fixture, loaded as `make setup` loads it."""
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    return Promise.objects.get(slug="hisings-backa-2024-2025")

@@ -1,0 +1,175 @@
+"""Coordinators browse their promise in admin; other promises are not there for them."""
+
+import pytest
+from django.urls import reverse
+
+from followup.models import StatusReport
+from lofte.models import Promise, SubPromise
+
+from .conftest import (
+    make_coordinator,
+    make_focus_area,
+    make_partner,
+    make_period,
+    make_promise,
+    make_report,
+    make_sub_promise,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_LISTS = [
+    "admin:lofte_promise_changelist",
+    "admin:lofte_focusarea_changelist",
+    "admin:lofte_commitment_changelist",
+    "admin:lofte_subpromise_changelist",
+    "admin:lofte_responsibility_changelist",
+    "admin:parties_partner_changelist",
+    "admin:parties_membership_changelist",
+    "admin:followup_reportingperiod_changelist",
+    "admin:followup_statusreport_changelist",
+    "admin:followup_reportfigure_changelist",
+    "admin:followup_followup_changelist",
+    "admin:followup_highlight_changelist",
+]
+
+
+@pytest.fixture
+def two_promises():
+    """A promise with a coordinator, and another promise with its own sub-promise."""
+    mine = make_promise("Hisings Backa")
+    theirs = make_promise("Angered")
+    mine_sub = make_sub_promise(
+        make_focus_area(mine, "Skola"), make_partner("Ellen Keyskolan"), title="Frukost i skolan"
+    )
+    theirs_sub = make_sub_promise(
+        make_focus_area(theirs, "Trygghet"),
+        make_partner("Angeredsbostäder"),
+        title="Trapphusvärdar",
+    )
+    make_report(mine_sub, make_period(mine), achieved="Tusen frukostar")
+    make_report(theirs_sub, make_period(theirs), achieved="Tolv trapphus")
+    return mine, theirs, make_coordinator(mine, "samordnare")
+
+
+@pytest.mark.parametrize("url_name", ADMIN_LISTS)
+def test_coordinator_sees_own_promise_not_others(client, two_promises, url_name):
+    _, _, coordinator = two_promises
+    client.force_login(coordinator)
+    response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Angered" not in page
+    assert "Trapphusvärdar" not in page
+    assert "Angeredsbostäder" not in page
+
+
+def test_coordinator_lists_show_their_data(client, two_promises):
+    _, _, coordinator = two_promises
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:lofte_subpromise_changelist")).content.decode()
+    assert "Frukost i skolan" in page
+    assert "Ellen Keyskolan" in page  # the lead partner column
+    page = client.get(reverse("admin:followup_statusreport_changelist")).content.decode()
+    assert "Frukost i skolan" in page
+
+
+@pytest.mark.parametrize("model", [Promise, SubPromise, StatusReport])
+def test_other_promises_change_page_is_404(client, two_promises, model):
+    _, _, coordinator = two_promises
+    client.force_login(coordinator)
+    obj = (
+        model.objects.coordinated_by(make_user(is_superuser=True))
+        .exclude(pk__in=model.objects.coordinated_by(coordinator))
+        .first()
+    )
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
+    response = client.get(url, follow=True)
+    # Admin answers a missing object with a redirect to the index and a message.
+    assert response.redirect_chain[-1][0] == reverse("admin:index")
+    assert f"med ID “{obj.pk}” finns inte" in response.content.decode()
+
+
+def test_autocomplete_offers_only_own_partners(client, two_promises):
+    _, _, coordinator = two_promises
+    client.force_login(coordinator)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "lofte",
+            "model_name": "responsibility",
+            "field_name": "partner",
+            "term": "",
+        },
+    )
+    assert response.status_code == 200
+    names = [row["text"] for row in response.json()["results"]]
+    assert names == ["Ellen Keyskolan"]
+
+
+def test_superuser_sees_every_promise(admin_client, two_promises):
+    page = admin_client.get(reverse("admin:lofte_promise_changelist")).content.decode()
+    assert "Hisings Backa" in page
+    assert "Angered" in page
+
+
+def test_anonymous_is_sent_to_login(client, two_promises):
+    response = client.get(reverse("admin:lofte_subpromise_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_reporter_without_staff_cannot_enter_admin(client, two_promises):
+    client.force_login(make_user())
+    response = client.get(reverse("admin:lofte_subpromise_changelist"))
+    assert response.status_code == 302
+
+
+def test_admin_is_in_swedish(client, two_promises):
+    _, _, coordinator = two_promises
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Dellöften" in page
+    assert "Statusrapporter" in page
+    assert "Samverkansparter" in page
+
+
+def test_real_fixture_browsable_by_its_coordinator(client, hisings_backa):
+    coordinator = make_coordinator(hisings_backa)
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:lofte_subpromise_changelist") + "?all=").content.decode()
+    assert "Mamma United Trygg" in page
+    page = client.get(
+        reverse("admin:lofte_focusarea_change", args=[hisings_backa.focus_areas.first().pk])
+    ).content.decode()
+    assert "En lyckad skolgång" in page
+    assert "erbjuda studiebesök, praktik och feriearbete" in page
+
+
+def test_lead_is_required_when_saving_a_sub_promise(client, two_promises):
+    mine, _, coordinator = two_promises
+    client.force_login(coordinator)
+    area = mine.focus_areas.first()
+    partner = mine.partners.first()
+    data = {
+        "focus_area": area.pk,
+        "position": 9,
+        "title": "Ny läxhjälp",
+        "description": "",
+        "indicator_label": "",
+        "indicator_unit": "",
+        "indicator_target": "",
+        "derived_from": "",
+        "responsibilities-TOTAL_FORMS": "1",
+        "responsibilities-INITIAL_FORMS": "0",
+        "responsibilities-0-partner": partner.pk,
+        "responsibilities-0-role": "co",
+    }
+    response = client.post(reverse("admin:lofte_subpromise_add"), data)
+    assert "exakt en ansvarig part" in response.content.decode()
+    assert not SubPromise.objects.filter(title="Ny läxhjälp").exists()
+    data["responsibilities-0-role"] = "lead"
+    response = client.post(reverse("admin:lofte_subpromise_add"), data)
+    assert response.status_code == 302
+    assert SubPromise.objects.get(title="Ny läxhjälp").responsibilities.get().role == "lead"

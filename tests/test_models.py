@@ -1,0 +1,100 @@
+"""The database holds the invariants, whatever code path writes."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from followup.models import ReportFigure, StatusReport
+from lofte.models import Commitment, Responsibility
+
+from .conftest import (
+    make_focus_area,
+    make_partner,
+    make_period,
+    make_promise,
+    make_report,
+    make_sub_promise,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sub_promise():
+    promise = make_promise()
+    return make_sub_promise(make_focus_area(promise), make_partner())
+
+
+def test_one_report_per_sub_promise_and_period(sub_promise):
+    period = make_period(sub_promise.promise)
+    make_report(sub_promise, period)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_report(sub_promise, period)
+    assert StatusReport.objects.count() == 1
+
+
+def test_a_second_lead_is_refused(sub_promise):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Responsibility.objects.create(
+            sub_promise=sub_promise, partner=make_partner(), role=Responsibility.Role.LEAD
+        )
+    Responsibility.objects.create(
+        sub_promise=sub_promise, partner=make_partner(), role=Responsibility.Role.CO
+    )
+    assert sub_promise.responsibilities.filter(role="lead").count() == 1
+
+
+def test_promise_dates_in_order():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_promise(starts_on=datetime.date(2025, 1, 2), ends_on=datetime.date(2025, 1, 1))
+
+
+def test_period_deadline_after_start(sub_promise):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_period(
+            sub_promise.promise,
+            starts_on=datetime.date(2025, 5, 1),
+            deadline=datetime.date(2025, 4, 30),
+        )
+
+
+def test_ordering_keys_unique_within_parent(sub_promise):
+    area = sub_promise.focus_area
+    Commitment.objects.create(focus_area=area, position=1, text="a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commitment.objects.create(focus_area=area, position=1, text="b")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_focus_area(area.promise, position=area.position)
+    # The same position under another parent is fine.
+    other = make_focus_area(area.promise)
+    Commitment.objects.create(focus_area=other, position=1, text="c")
+
+
+def test_not_done_needs_a_reason(sub_promise):
+    period = make_period(sub_promise.promise)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_report(sub_promise, period, status=StatusReport.Status.NOT_DONE)
+    report = make_report(
+        sub_promise, period, status=StatusReport.Status.NOT_DONE, obstacles="Lokalen brann."
+    )
+    assert report.obstacles == "Lokalen brann."
+
+
+def test_approved_report_records_its_review(sub_promise):
+    period = make_period(sub_promise.promise)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_report(sub_promise, period, state=StatusReport.State.APPROVED)
+
+
+def test_figure_positions_unique_per_report(sub_promise):
+    report = make_report(sub_promise, make_period(sub_promise.promise))
+    ReportFigure.objects.create(report=report, position=1, label="Frukostar", value=10)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportFigure.objects.create(report=report, position=1, label="Mellanmål", value=5)
+
+
+def test_indicator_target_needs_a_label(sub_promise):
+    sub_promise.indicator_target = 100
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sub_promise.save()
