@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -11,6 +11,16 @@ from lofte.models import PromiseScopedQuerySet
 
 class ReportingPeriodQuerySet(PromiseScopedQuerySet):
     promise_path = "promise"
+
+    def reported_by(self, user) -> "ReportingPeriodQuerySet":
+        """Rounds of promises in which a partner of this user's has a sub-promise."""
+        from lofte.models import SubPromise
+
+        return self.filter(
+            Exists(
+                SubPromise.objects.reported_by(user).filter(focus_area__promise=OuterRef("promise"))
+            )
+        )
 
 
 class ReportingPeriod(models.Model):
@@ -53,6 +63,25 @@ class ReportingPeriod(models.Model):
 class StatusReportQuerySet(PromiseScopedQuerySet):
     promise_path = "period__promise"
 
+    def reported_by(self, user) -> "StatusReportQuerySet":
+        """Reports on sub-promises that a partner of this user's is responsible for."""
+        from lofte.models import SubPromise
+
+        return self.filter(sub_promise__in=SubPromise.objects.reported_by(user))
+
+    def visible_to(self, user) -> "StatusReportQuerySet":
+        """Reports this user may read: their partners' and their coordinated promises'."""
+        if user.is_superuser:
+            return self
+        return self.reported_by(user) | self.coordinated_by(user)
+
+    def editable_by(self, user) -> "StatusReportQuerySet":
+        """Reports this user may change in the portal: their partners', in an open round,
+        while a draft or returned."""
+        return self.reported_by(user).filter(
+            period__is_open=True, state__in=StatusReport.EDITABLE_STATES
+        )
+
 
 class StatusReport(models.Model):
     """A partner's report on one sub-promise for one reporting round."""
@@ -72,6 +101,8 @@ class StatusReport(models.Model):
 
     # "Genomförts i olika utsträckning": what the follow-up counts as implemented.
     IMPLEMENTED = (Status.DONE, Status.PARTLY_DONE)
+    # Partners edit while these hold; submitted and approved reports are read-only to them.
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 
     sub_promise = models.ForeignKey(
         "lofte.SubPromise",

@@ -8,5 +8,6 @@ admin.site.site_title = "Medborgarlöften"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -1,0 +1,146 @@
+"""Workflow steps on status reports: the portal and admin both go through these.
+
+Each step is atomic, checks the report's current state in the same UPDATE that claims it
+(so two people acting at once cannot both succeed), records who and when, raises the
+report's version, and saves only the fields it changes.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import ReportFigure, ReportingPeriod, StatusReport
+
+State = StatusReport.State
+
+
+class WorkflowError(Exception):
+    """A step that the report's current state does not allow."""
+
+
+class ReportConflict(WorkflowError):
+    """Someone else changed the report since this user loaded it."""
+
+    def __init__(self, current: StatusReport):
+        super().__init__(_("The report was changed by someone else while you were editing it."))
+        self.current = current
+
+
+@dataclass
+class FigureData:
+    label: str
+    value: Decimal
+    unit: str = ""
+
+
+@dataclass
+class ReportContent:
+    """What a reporter writes in a report."""
+
+    status: str
+    achieved: str = ""
+    obstacles: str = ""
+    next_steps: str = ""
+    figures: list[FigureData] = field(default_factory=list)
+
+
+def _claim(report: StatusReport, *, states, version: int | None = None, **filters) -> None:
+    """Raises the report's version if it is in one of `states` (and at `version`).
+
+    The check and the write are one UPDATE: of two concurrent steps only one matches.
+    """
+    rows = StatusReport.objects.filter(pk=report.pk, state__in=states, **filters)
+    if version is not None:
+        rows = rows.filter(version=version)
+    if rows.update(version=F("version") + 1) != 1:
+        current = StatusReport.objects.get(pk=report.pk)
+        if version is not None and current.version != version:
+            raise ReportConflict(current)
+        raise WorkflowError(
+            _("This report can no longer be changed (it is %(state)s).")
+            % {"state": current.get_state_display().lower()}
+        )
+    report.version = StatusReport.objects.values_list("version", flat=True).get(pk=report.pk)
+
+
+def get_or_start_report(*, sub_promise, period: ReportingPeriod) -> StatusReport:
+    """The report on this sub-promise for this round, begun as an empty draft if need be."""
+    try:
+        with transaction.atomic():
+            report, _created = StatusReport.objects.get_or_create(
+                sub_promise=sub_promise, period=period
+            )
+    except IntegrityError:  # started by someone else at the same moment
+        report = StatusReport.objects.get(sub_promise=sub_promise, period=period)
+    return report
+
+
+@transaction.atomic
+def save_report(
+    *, report: StatusReport, user, content: ReportContent, version: int
+) -> StatusReport:
+    """Saves a draft or returned report, unless someone saved it since `version`."""
+    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, period__is_open=True)
+    report.status = content.status
+    report.achieved = content.achieved
+    report.obstacles = content.obstacles
+    report.next_steps = content.next_steps
+    report.saved_at = timezone.now()
+    report.saved_by = user
+    report.save(
+        update_fields=[
+            "status",
+            "achieved",
+            "obstacles",
+            "next_steps",
+            "saved_at",
+            "saved_by",
+            "version",
+        ]
+    )
+    report.figures.all().delete()
+    ReportFigure.objects.bulk_create(
+        ReportFigure(report=report, position=i, label=f.label, value=f.value, unit=f.unit)
+        for i, f in enumerate(content.figures, start=1)
+    )
+    return report
+
+
+@transaction.atomic
+def submit_report(*, report: StatusReport, user, version: int | None = None) -> StatusReport:
+    """Hands a draft or returned report to the coordinators for review."""
+    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, period__is_open=True)
+    report.state = State.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = user
+    report.save(update_fields=["state", "submitted_at", "submitted_by", "version"])
+    return report
+
+
+@transaction.atomic
+def approve_report(*, report: StatusReport, reviewer) -> StatusReport:
+    """Accepts a submitted report: the follow-up counts and quotes approved reports."""
+    _claim(report, states=[State.SUBMITTED])
+    report.state = State.APPROVED
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = reviewer
+    report.save(update_fields=["state", "reviewed_at", "reviewed_by", "version"])
+    return report
+
+
+@transaction.atomic
+def return_report(*, report: StatusReport, reviewer, comment: str) -> StatusReport:
+    """Sends a submitted report back to the partner with the coordinator's comment."""
+    if not comment.strip():
+        raise WorkflowError(_("Say what the partner should complete."))
+    _claim(report, states=[State.SUBMITTED])
+    report.state = State.RETURNED
+    report.review_comment = comment
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = reviewer
+    report.save(update_fields=["state", "review_comment", "reviewed_at", "reviewed_by", "version"])
+    return report

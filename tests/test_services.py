@@ -1,0 +1,118 @@
+"""The workflow steps that both the portal and admin use."""
+
+from decimal import Decimal
+
+import pytest
+
+from followup.models import StatusReport
+from followup.services import (
+    FigureData,
+    ReportConflict,
+    ReportContent,
+    WorkflowError,
+    approve_report,
+    get_or_start_report,
+    return_report,
+    save_report,
+    submit_report,
+)
+
+from .conftest import (
+    make_focus_area,
+    make_partner,
+    make_period,
+    make_promise,
+    make_reporter,
+    make_sub_promise,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def report():
+    promise = make_promise()
+    partner = make_partner()
+    sub = make_sub_promise(make_focus_area(promise), partner)
+    return get_or_start_report(sub_promise=sub, period=make_period(promise))
+
+
+def content(**fields):
+    return ReportContent(**{"status": "in_progress", "achieved": "Vi har börjat.", **fields})
+
+
+def test_save_records_who_when_and_figures(report):
+    user = make_user()
+    save_report(
+        report=report,
+        user=user,
+        version=1,
+        content=content(figures=[FigureData("Frukostar", Decimal("1000"), "st")]),
+    )
+    report.refresh_from_db()
+    assert (report.achieved, report.saved_by, report.version) == ("Vi har börjat.", user, 2)
+    assert report.saved_at is not None
+    assert [(f.label, f.value) for f in report.figures.all()] == [("Frukostar", Decimal(1000))]
+
+
+def test_stale_version_is_a_conflict_and_keeps_the_first_text(report):
+    first, second = make_user(), make_user()
+    save_report(report=report, user=first, version=1, content=content(achieved="Första"))
+    stale = StatusReport.objects.get(pk=report.pk)
+    with pytest.raises(ReportConflict) as caught:
+        save_report(report=stale, user=second, version=1, content=content(achieved="Andra"))
+    assert caught.value.current.achieved == "Första"
+    report.refresh_from_db()
+    assert (report.achieved, report.saved_by) == ("Första", first)
+
+
+def test_submit_then_approve(report):
+    reporter, coordinator = make_user(), make_user(is_staff=True)
+    submit_report(report=report, user=reporter)
+    report.refresh_from_db()
+    assert (report.state, report.submitted_by) == ("submitted", reporter)
+    approve_report(report=report, reviewer=coordinator)
+    report.refresh_from_db()
+    assert (report.state, report.reviewed_by) == ("approved", coordinator)
+    assert report.history.count() >= 3  # created, submitted, approved
+
+
+def test_return_needs_a_comment_and_reopens_for_editing(report):
+    submit_report(report=report, user=make_user())
+    with pytest.raises(WorkflowError):
+        return_report(report=report, reviewer=make_user(), comment="  ")
+    return_report(report=report, reviewer=make_user(), comment="Lägg till antal deltagare.")
+    report.refresh_from_db()
+    assert (report.state, report.review_comment) == ("returned", "Lägg till antal deltagare.")
+    save_report(report=report, user=make_user(), version=report.version, content=content())
+    submit_report(report=report, user=make_user())
+    assert StatusReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_submitted_report_cannot_be_saved_or_approved_twice(report):
+    submit_report(report=report, user=make_user())
+    with pytest.raises(WorkflowError):
+        save_report(report=report, user=make_user(), version=report.version, content=content())
+    approve_report(report=report, reviewer=make_user())
+    with pytest.raises(WorkflowError):
+        approve_report(report=report, reviewer=make_user())
+
+
+def test_closed_round_refuses_saving(report):
+    report.period.is_open = False
+    report.period.save()
+    with pytest.raises(WorkflowError):
+        save_report(report=report, user=make_user(), version=1, content=content())
+    assert StatusReport.objects.get(pk=report.pk).achieved == ""
+
+
+def test_querysets_scope_reports_by_partner(report):
+    own = make_reporter(report.sub_promise.partners.get())
+    outsider = make_reporter(make_partner())
+    assert list(StatusReport.objects.visible_to(own)) == [report]
+    assert list(StatusReport.objects.editable_by(own)) == [report]
+    assert not StatusReport.objects.visible_to(outsider).exists()
+    submit_report(report=report, user=own)
+    assert not StatusReport.objects.editable_by(own).exists()
+    assert StatusReport.objects.visible_to(own).exists()
