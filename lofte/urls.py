@@ -9,5 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("rapportering/", include("followup.portal_urls")),
+    path("uppfoljning/", include("followup.document_urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

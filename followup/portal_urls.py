@@ -1,0 +1,5 @@
+"""The partners' reporting portal, under /rapportering/."""
+
+app_name = "portal"
+
+urlpatterns: list = []
