@@ -1,0 +1,213 @@
+"""Synthetic data for the benchmarks, clearly marked and kept out of the real fixture.
+
+Every name starts with "Syntetisk" and every slug with "syntetisk-", so synthetic rows can
+never be mistaken for a real promise. Rows are written with bulk_create in batches: the
+national size (300 promises, ~33,000 sub-promises, ~66,000 reports) builds in a minute or two.
+"""
+
+import datetime
+import itertools
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from followup.models import (
+    FollowUp,
+    Highlight,
+    ReportFigure,
+    ReportingPeriod,
+    StatusReport,
+)
+from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+from parties.models import Membership, Partner
+
+BATCH = 2000
+FOCUS_AREAS = ["Skola", "Lokalområde", "Fritid", "Familj", "Förskola", "Sysselsättning"]
+STATUSES = ["done", "done", "done", "partly_done", "in_progress", "not_started"]
+PASSWORD = "syntetisk-bench-2025"  # noqa: S105 (synthetic benchmark users on a throwaway database)
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    promises: int
+    partners: int
+    sub_promises_per_promise: int
+    partners_per_promise: int
+    rounds: int
+
+
+S = Size(
+    "S", promises=1, partners=27, sub_promises_per_promise=110, partners_per_promise=27, rounds=2
+)
+L = Size(
+    "L",
+    promises=300,
+    partners=8000,
+    sub_promises_per_promise=110,
+    partners_per_promise=27,
+    rounds=2,
+)
+
+
+def _bulk(model, rows):
+    model.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def password_hash() -> str:
+    """One hash for every synthetic user: hashing 8,000 passwords would dominate the build."""
+    user = get_user_model()(username="x")
+    user.set_password(PASSWORD)
+    return user.password
+
+
+@transaction.atomic
+def grow_to(size: Size) -> None:
+    """Adds synthetic promises, partners, sub-promises and reports until the database holds
+    `size`. Promise number 1 is the one every per-promise view is measured on."""
+    User = get_user_model()
+    have_partners = Partner.objects.filter(name__startswith="Syntetisk").count()
+    hashed = password_hash()
+    new_partners = [
+        Partner(name=f"Syntetisk part {n:05d}", kind="association")
+        for n in range(have_partners + 1, size.partners + 1)
+    ]
+    _bulk(Partner, new_partners)
+    _bulk(
+        User,
+        [
+            User(username=f"syntetisk-rapportor-{p.name[-5:]}", password=hashed)
+            for p in new_partners
+        ],
+    )
+    users = dict(
+        User.objects.filter(username__startswith="syntetisk-rapportor-").values_list(
+            "username", "pk"
+        )
+    )
+    partner_ids = list(
+        Partner.objects.filter(name__startswith="Syntetisk")
+        .order_by("name")
+        .values_list("pk", flat=True)
+    )
+    _bulk(
+        Membership,
+        [
+            Membership(user_id=users[f"syntetisk-rapportor-{p.name[-5:]}"], partner=p)
+            for p in Partner.objects.filter(pk__in=[p.pk for p in new_partners])
+        ],
+    )
+    have = Promise.objects.filter(slug__startswith="syntetisk-").count()
+    for number in range(have + 1, size.promises + 1):
+        _build_promise(number, size, partner_ids)
+
+
+def _build_promise(number: int, size: Size, partner_ids: list[int]) -> None:
+    promise = Promise.objects.create(
+        slug=f"syntetisk-{number:03d}",
+        area=f"Syntetiskt område {number:03d}",
+        name="syntetiskt löfte för mätning",
+        text="Syntetisk text för prestandamätning.\n\nAndra stycket.",
+        organisers="syntetisk förvaltning tillsammans med polisen",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=datetime.date(2025, 12, 31),
+    )
+    start = (number - 1) * size.partners_per_promise % len(partner_ids)
+    members = list(
+        itertools.islice(itertools.cycle(partner_ids), start, start + size.partners_per_promise)
+    )
+    promise.partners.set(members)
+    areas = [
+        FocusArea(promise=promise, position=i, name=name, rationale=f"Varför {name.lower()}.")
+        for i, name in enumerate(FOCUS_AREAS[:4], start=1)
+    ]
+    _bulk(FocusArea, areas)
+    areas = list(promise.focus_areas.order_by("position"))
+    _bulk(
+        Commitment,
+        [
+            Commitment(focus_area=a, position=i, text=f"åtagande {i} inom {a.name.lower()}")
+            for a in areas
+            for i in range(1, 4)
+        ],
+    )
+    subs = [
+        SubPromise(
+            focus_area=areas[n % len(areas)],
+            position=n // len(areas) + 1,
+            title=f"Syntetiskt dellöfte {number:03d}-{n:03d}",
+            indicator_label="Deltagare" if n % 5 == 0 else "",
+            indicator_unit="personer" if n % 5 == 0 else "",
+            indicator_target=100 if n % 5 == 0 else None,
+        )
+        for n in range(size.sub_promises_per_promise)
+    ]
+    _bulk(SubPromise, subs)
+    subs = list(SubPromise.objects.filter(focus_area__promise=promise).order_by("pk"))
+    responsibilities = []
+    for n, sub in enumerate(subs):
+        lead = members[n % len(members)]
+        co = members[(n + 1) % len(members)]
+        responsibilities.append(Responsibility(sub_promise=sub, partner_id=lead, role="lead"))
+        responsibilities.append(Responsibility(sub_promise=sub, partner_id=co, role="co"))
+    _bulk(Responsibility, responsibilities)
+    now = timezone.now()
+    periods = []
+    for r in range(1, size.rounds + 1):
+        is_last = r == size.rounds
+        periods.append(
+            ReportingPeriod.objects.create(
+                promise=promise,
+                name=f"Syntetisk omgång {r}",
+                starts_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=180 * (r - 1)),
+                deadline=datetime.date(2024, 6, 30) + datetime.timedelta(days=180 * (r - 1)),
+                is_open=is_last,
+            )
+        )
+    reports = []
+    for period in periods:
+        for n, sub in enumerate(subs):
+            approved = not period.is_open or n % 3 == 0
+            reports.append(
+                StatusReport(
+                    sub_promise=sub,
+                    period=period,
+                    status=STATUSES[n % len(STATUSES)],
+                    achieved=f"Syntetisk berättelse om vad som gjorts ({n}).",
+                    state="approved" if approved else ("submitted" if n % 3 == 1 else "draft"),
+                    submitted_at=now if approved or n % 3 == 1 else None,
+                    reviewed_at=now if approved else None,
+                    saved_at=now,
+                )
+            )
+    _bulk(StatusReport, reports)
+    report_ids = StatusReport.objects.filter(period__promise=promise).values_list("pk", flat=True)
+    _bulk(
+        ReportFigure,
+        [
+            ReportFigure(
+                report_id=pk, position=1, label="Deltagare", value=pk % 200, unit="personer"
+            )
+            for pk in report_ids
+        ],
+    )
+    follow_up = FollowUp.objects.create(
+        promise=promise,
+        title=f"Uppföljning syntetiskt område {number:03d}",
+        covers_from=promise.starts_on,
+        covers_to=promise.ends_on,
+        intro="Syntetisk inledning.",
+        closing_words="Syntetiska slutord.",
+    )
+    highlighted = StatusReport.objects.filter(period=periods[0], state="approved").order_by("pk")[
+        :30
+    ]
+    _bulk(
+        Highlight,
+        [
+            Highlight(follow_up=follow_up, report=r, position=i, text=f"Syntetiskt urval {i}.")
+            for i, r in enumerate(highlighted, start=1)
+        ],
+    )
