@@ -1,0 +1,127 @@
+"""`make bench`: what the main views cost at one promise (S) and at national scale (L).
+
+Builds synthetic data (bench/synthetic.py) in a database of its own: bench/bench.sqlite3, or
+`<name>_bench` beside the PostgreSQL database that DATABASE_URL names. Measures every view
+through Django's test client, first with only S in the database, then again after growing
+it to L, on the same promise; prints one table and writes bench/results/latest.json.
+
+    python -m bench.run            # full run (S and L)
+    python -m bench.run --smoke    # S only, one pass: keeps the benchmark from rotting
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def use_own_database(suffix: str) -> str:
+    """Points DATABASE_URL at an empty benchmark database and returns a label for it."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+        from psycopg import sql
+
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/") + suffix
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
+        return f"PostgreSQL ({name})"
+    path = ROOT / "bench" / f"bench{suffix}.sqlite3"
+    path.unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    return f"SQLite ({path.name})"
+
+
+def timed(fn, runs: int) -> dict:
+    """Query count of one call, then median and p95 wall time over `runs` calls."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fn()  # warm caches, templates, the first connection
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    p95 = statistics.quantiles(times, n=20, method="inclusive")[18] if runs >= 2 else times[0]
+    return {
+        "queries": len(captured),
+        "runs": runs,
+        "median_ms": round(statistics.median(times) * 1000, 2),
+        "p95_ms": round(p95 * 1000, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="S only, one run per view")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+
+    database = use_own_database("_bench_smoke" if args.smoke else "_bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lofte.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from bench import scenarios, synthetic
+
+    settings.DEBUG = False  # time what production runs, not the debug toolbar of Django
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    call_command("migrate", verbosity=0)
+    call_command("setup_roles", verbosity=0)
+
+    sizes = [synthetic.S] if args.smoke else [synthetic.S, synthetic.L]
+    results: dict = {
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "database": database,
+        "smoke": args.smoke,
+        "sizes": {},
+    }
+    with tempfile.TemporaryDirectory() as workdir:
+        for size in sizes:
+            started = time.perf_counter()
+            synthetic.grow_to(size)
+            build_s = time.perf_counter() - started
+            print(f"built {size.name} in {build_s:.1f} s", flush=True)
+            rows = {}
+            for scenario in scenarios.ALL:
+                runs = 1 if args.smoke else scenario.runs
+                fn = scenario.prepare(Path(workdir))
+                rows[scenario.name] = timed(fn, runs) | {"per_promise": scenario.per_promise}
+                print(f"  {size.name} {scenario.name}: {rows[scenario.name]}", flush=True)
+            results["sizes"][size.name] = {"build_s": round(build_s, 1), "views": rows}
+    results["ratios"] = scenarios.ratios(results["sizes"])
+    print(scenarios.table(results))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
