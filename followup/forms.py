@@ -87,6 +87,12 @@ class FigureForm(forms.Form):
         # The page may have many rows; browsers should not block a draft on an empty one.
         self.use_required_attribute = False
 
+    def has_changed(self) -> bool:
+        # A wholly empty row is skipped, even where the row was offered pre-filled.
+        if not any(str(self[name].data or "").strip() for name in self.fields):
+            return False
+        return super().has_changed()
+
     def clean_value(self):
         value = self.cleaned_data["value"]
         if value is not None and value < 0:
