@@ -1,6 +1,7 @@
 """The reporting portal: partners see their sub-promises and report on them."""
 
 import datetime
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -494,3 +495,19 @@ def test_previous_report_is_shown_and_can_be_started_from(client, world):
     assert "Mitt eget nästa steg" in html  # typed text is not replaced
     assert 'name="figures-0-value" value="400"' in html
     assert not StatusReport.objects.filter(period=world.period).exists()
+
+
+def test_demo_accounts_open_a_demo_round_to_report_in(client, hisings_backa, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("demo_accounts", stdout=io.StringIO())
+    call_command("demo_accounts", stdout=io.StringIO())
+    period = hisings_backa.periods.get(name="Demoomgång")
+    assert period.is_open
+    assert period.starts_on == timezone.localdate()
+    assert (period.deadline - period.starts_on).days == 14
+    client.post(reverse("login"), {"username": "familjebostader", "password": "backa-demo-2025"})
+    html = page(client.get(reverse("portal:dashboard")))
+    assert "Demoomgång" in html and "14 dagar kvar" in html
+    assert "Pluggjobb på Skälltorpsskolan" in html
