@@ -511,3 +511,24 @@ def test_demo_accounts_open_a_demo_round_to_report_in(client, hisings_backa, set
     html = page(client.get(reverse("portal:dashboard")))
     assert "Demoomgång" in html and "14 dagar kvar" in html
     assert "Pluggjobb på Skälltorpsskolan" in html
+
+
+@pytest.mark.parametrize("figures", [1, 30])
+def test_report_page_query_count_does_not_grow(
+    client, world, django_assert_max_num_queries, figures
+):
+    report = make_report(world.sub_promise, world.period, saved_at=timezone.now())
+    previous = make_report(
+        world.sub_promise,
+        world.closed_period,
+        state=State.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    for i in range(figures):
+        for r in (report, previous):
+            ReportFigure.objects.create(report=r, position=i + 1, label=f"Rad {i}", value=i)
+    _add_sub_promises(world, figures)
+    client.force_login(world.reporter)
+    with django_assert_max_num_queries(10):
+        response = client.get(report_url(world.period, world.sub_promise))
+    assert page(response).count('class="figure-row"') == figures + 1 + 2  # + indicator, extra
