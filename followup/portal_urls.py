@@ -1,5 +1,17 @@
 """The partners' reporting portal, under /rapportering/."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("omgang/<int:period_id>/", views.period_detail, name="period"),
+    path(
+        "omgang/<int:period_id>/dellofte/<int:sub_promise_id>/",
+        views.report_form,
+        name="report",
+    ),
+]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from followup.views import home
 
 from . import views
 
@@ -11,8 +12,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("lofte.login_links")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("rapportering/", include("followup.portal_urls")),
     path("uppfoljning/", include("followup.document_urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home, name="home"),
 ]

@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -98,3 +99,37 @@ def hisings_backa(db) -> Promise:
     """The real Hisings Backa fixture, loaded as `make setup` loads it."""
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     return Promise.objects.get(slug="hisings-backa-2024-2025")
+
+
+# --- Browser tests (pytest-playwright on Debian's Chromium) ----------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, headless; never a browser downloaded at run time.
+
+    Without it the browser tests skip, except in CI (env CI set), where they fail.
+    """
+    if not os.path.exists(CHROMIUM):
+        message = f"Browser tests need Chromium at {CHROMIUM} (apt-get install chromium)."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A Swedish-speaking browser, as the partners' are."""
+    return {**browser_context_args, "locale": "sv-SE"}

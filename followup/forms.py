@@ -1,0 +1,183 @@
+"""The partners' report form: the report's text and its figures as a formset."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ReportFigure, StatusReport
+from .services import FigureData, ReportContent
+
+# Empty figure rows shown after the filled ones, so that nobody needs JavaScript to add one.
+EXTRA_FIGURE_ROWS = 2
+
+
+class ReportForm(forms.Form):
+    """What a reporter writes: status, what was done, obstacles and next steps."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=StatusReport.Status.choices,
+        widget=forms.RadioSelect,
+    )
+    achieved = forms.CharField(
+        label=_("What has been done"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What was done during the round: activities, who took part, results."),
+    )
+    obstacles = forms.CharField(
+        label=_("Obstacles"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What made it hard. Required when the status is “Not done”."),
+    )
+    next_steps = forms.CharField(
+        label=_("Next steps"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("status") == StatusReport.Status.NOT_DONE
+            and not (cleaned.get("obstacles") or "").strip()
+        ):
+            self.add_error(
+                "obstacles",
+                _("Say why the sub-promise was not done: a reason is required for “Not done”."),
+            )
+        return cleaned
+
+
+class NumberField(forms.DecimalField):
+    """A decimal number as Swedes type it: “4 300”, “12,5” or “12.5”."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f]", "", value).replace(",", ".")
+        return super().to_python(value)
+
+
+class FigureForm(forms.Form):
+    """One figure row; a row left wholly empty is ignored."""
+
+    label = forms.CharField(
+        label=_("What is counted"), max_length=ReportFigure._meta.get_field("label").max_length
+    )
+    value = NumberField(
+        label=_("Value"),
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    unit = forms.CharField(
+        label=_("Unit"),
+        required=False,
+        max_length=ReportFigure._meta.get_field("unit").max_length,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].widget.attrs["autocomplete"] = "off"
+        self.fields["unit"].widget.attrs["autocomplete"] = "off"
+        # The page may have many rows; browsers should not block a draft on an empty one.
+        self.use_required_attribute = False
+
+    def has_changed(self) -> bool:
+        # A wholly empty row is skipped, even where the row was offered pre-filled.
+        if not any(str(self[name].data or "").strip() for name in self.fields):
+            return False
+        return super().has_changed()
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("Give a number of zero or more."))
+        return value
+
+
+class BaseFigureFormSet(forms.BaseFormSet):
+    """Figure rows. Every row may be left empty; there is no fixed first set of rows."""
+
+    def __init__(self, *args, rows: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rows is not None:
+            self.extra = max(rows - len(self.initial or []), 0)
+
+    def initial_form_count(self) -> int:
+        # Rows are plain values, not saved objects, so every row is an "extra" row that may
+        # be left empty.
+        return 0
+
+    def total_form_count(self) -> int:
+        if self.is_bound:
+            return super().total_form_count()
+        return len(self.initial or []) + self.extra
+
+    def figures(self) -> list[FigureData]:
+        return [
+            FigureData(label=f["label"], value=f["value"], unit=f.get("unit", ""))
+            for f in (form.cleaned_data for form in self.forms)
+            if f and f.get("label") is not None and f.get("value") is not None
+        ]
+
+
+FigureFormSet = forms.formset_factory(
+    FigureForm, formset=BaseFigureFormSet, extra=EXTRA_FIGURE_ROWS, max_num=50, absolute_max=50
+)
+
+
+def report_initial(report: StatusReport | None) -> tuple[dict, list[dict]]:
+    """Initial values of the form and the figure rows for a saved report (or none)."""
+    if report is None:
+        return {"status": StatusReport.Status.NOT_STARTED, "version": 1}, []
+    initial = {
+        "status": report.status,
+        "achieved": report.achieved,
+        "obstacles": report.obstacles,
+        "next_steps": report.next_steps,
+        "version": report.version,
+    }
+    figures = [
+        {"label": f.label, "value": _plain_number(f.value), "unit": f.unit}
+        for f in report.figures.all()
+    ]
+    return initial, figures
+
+
+def posted_initial(data, prefix: str = "figures") -> tuple[dict, list[dict]]:
+    """The form's values exactly as typed, to show again without validating them."""
+    initial = {name: data.get(name, "") for name in ("status", "achieved", "obstacles")}
+    initial["next_steps"] = data.get("next_steps", "")
+    initial["version"] = data.get("version", "")
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 50)
+    except ValueError:
+        total = 0
+    rows = [
+        {name: data.get(f"{prefix}-{i}-{name}", "") for name in ("label", "value", "unit")}
+        for i in range(total)
+    ]
+    return initial, [row for row in rows if any(v.strip() for v in row.values())]
+
+
+def _plain_number(value: Decimal) -> Decimal:
+    """4300.00 → 4300, 12.50 → 12.5: the number as a person would type it."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def content_from(form: ReportForm, figures: BaseFigureFormSet) -> ReportContent:
+    data = form.cleaned_data
+    return ReportContent(
+        status=data["status"],
+        achieved=data["achieved"],
+        obstacles=data["obstacles"],
+        next_steps=data["next_steps"],
+        figures=figures.figures(),
+    )

@@ -1,0 +1,115 @@
+"""One-time login links by email, for reporters who would rather not keep a password.
+
+The link carries a token like a password-reset token, with its own salt and a short life
+(settings.LOGIN_LINK_MAX_AGE). The token's hash covers the user's last login, so logging in
+with it (or any other way) spends it: each link works once.
+
+Opening the link shows a button; only pressing it logs in. Mail scanners that fetch every
+link in a message would otherwise spend it before the person could.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import send_mail
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+
+class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
+    """Tokens for login links: not interchangeable with password-reset tokens."""
+
+    key_salt = "lofte.login_links.LoginLinkTokenGenerator"
+
+    def check_token(self, user, token) -> bool:
+        if not super().check_token(user, token):
+            return False
+        timestamp = base36_to_int(token.split("-")[0])
+        return self._num_seconds(self._now()) - timestamp <= settings.LOGIN_LINK_MAX_AGE
+
+
+login_link_tokens = LoginLinkTokenGenerator()
+
+
+class LoginLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+def _users_with_email(email: str):
+    return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+
+
+def _send_link(request, user) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    url = request.build_absolute_uri(
+        reverse("login_link", args=[uid, login_link_tokens.make_token(user)])
+    )
+    context = {"user": user, "url": url, "minutes": settings.LOGIN_LINK_MAX_AGE // 60}
+    send_mail(
+        subject=str(_("Your login link – Citizen promises")),
+        message=render_to_string("registration/login_link_email.txt", context, request=request),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_link(request):
+    """Asks for an email address; answers the same whether or not it is known."""
+    form = LoginLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for user in _users_with_email(form.cleaned_data["email"]):
+            _send_link(request, user)
+        return redirect("login_link_sent")
+    return render(
+        request,
+        "registration/login_link_form.html",
+        {"form": form, "minutes": settings.LOGIN_LINK_MAX_AGE // 60},
+    )
+
+
+def link_sent(request):
+    return render(
+        request,
+        "registration/login_link_sent.html",
+        {"minutes": settings.LOGIN_LINK_MAX_AGE // 60},
+    )
+
+
+def _user_for_link(uidb64: str, token: str):
+    """The user the link is for, if the link is valid and unspent; else None."""
+    try:
+        pk = urlsafe_base64_decode(uidb64).decode()
+        user = get_user_model()._default_manager.get(pk=pk, is_active=True)
+    except (TypeError, ValueError, OverflowError, get_user_model().DoesNotExist):
+        return None
+    return user if login_link_tokens.check_token(user, token) else None
+
+
+@require_http_methods(["GET", "POST"])
+def use_link(request, uidb64: str, token: str):
+    """Shows a login button for a valid link; pressing it logs in and spends the link."""
+    user = _user_for_link(uidb64, token)
+    if user is None:
+        return render(request, "registration/login_link_invalid.html", status=400)
+    if request.method == "POST":
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "registration/login_link_confirm.html", {"link_user": user})
+
+
+urlpatterns = [
+    path("inloggningslank/", request_link, name="login_link_request"),
+    path("inloggningslank/skickad/", link_sent, name="login_link_sent"),
+    path("inloggningslank/<uidb64>/<token>/", use_link, name="login_link"),
+]

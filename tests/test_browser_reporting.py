@@ -1,0 +1,107 @@
+"""A reporter reports end to end in a real browser; axe-core checks WCAG 2.1 A/AA."""
+
+import datetime
+import os
+import re
+
+import pytest
+from django.utils import timezone
+
+from followup.models import StatusReport
+
+from .conftest import (
+    make_focus_area,
+    make_partner,
+    make_period,
+    make_promise,
+    make_reporter,
+    make_sub_promise,
+)
+
+# Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are
+# plain synchronous code all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def assert_accessible(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    if results.violations_count:
+        print(results.generate_report())
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture
+def reporting(transactional_db):
+    promise = make_promise("Backa")
+    partner = make_partner("Familjebostäder")
+    sub = make_sub_promise(
+        make_focus_area(promise, "Skola"),
+        partner,
+        title="Frukost i skolan",
+        indicator_label="Utdelade frukostar",
+        indicator_unit="st",
+    )
+    today = timezone.localdate()
+    period = make_period(
+        promise, name="Våren", starts_on=today, deadline=today + datetime.timedelta(days=14)
+    )
+    make_reporter(partner, "anna")
+    return sub, period
+
+
+def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting):
+    sub, period = reporting
+    page.goto(f"{live_server.url}/rapportering/")
+    assert "/accounts/login/" in page.url
+    assert page.title() == "Logga in – Medborgarlöften"
+    assert_accessible(page)
+
+    page.get_by_label("Användarnamn").fill("anna")
+    page.get_by_label("Lösenord").fill("test-password-1")
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(re.compile(r"/rapportering/$"))
+    assert "14 dagar kvar" in page.content()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Frukost i skolan").click()
+    assert page.title() == "Rapport: Frukost i skolan – Rapportering – Medborgarlöften"
+    page.get_by_label("Pågående").check()
+    page.get_by_label("Vad som har gjorts").fill("Frukost varje morgon i aulan.")
+    page.locator("#id_figures-0-value").fill("1 000")
+    page.get_by_role("button", name="Spara utkast").click()
+    assert page.get_by_text("Utkastet sparades").is_visible()
+
+    page.reload()
+    assert page.get_by_label("Vad som har gjorts").input_value() == (
+        "Frukost varje morgon i aulan."
+    )
+    assert page.locator("#id_figures-0-value").input_value() == "1000"
+    assert page.get_by_label("Pågående").is_checked()
+
+    # "Not done" without a reason: the form comes back with its errors, nothing lost.
+    page.get_by_label("Ej genomfört").check()
+    page.get_by_role("button", name="Skicka in").click()
+    assert page.title().startswith("Fel: ")
+    assert page.get_by_role("link", name=re.compile("Hinder")).is_visible()
+    assert page.get_by_label("Vad som har gjorts").input_value() == (
+        "Frukost varje morgon i aulan."
+    )
+    assert_accessible(page)
+
+    page.get_by_role("link", name=re.compile("Hinder")).click()
+    page.get_by_label("Hinder").fill("Köket stängde i maj.")
+    page.get_by_role("button", name="Skicka in").click()
+    assert page.get_by_text("skickades till samordnarna").is_visible()
+    assert page.locator(".state--submitted").first.inner_text() == "Inskickad"
+    assert page.locator("#report-form").count() == 0
+
+    report = StatusReport.objects.get(sub_promise=sub, period=period)
+    assert report.state == StatusReport.State.SUBMITTED
+    assert report.submitted_by.username == "anna"
+    assert report.obstacles == "Köket stängde i maj."
