@@ -8,7 +8,7 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install lock lint format messages clean
+.PHONY: run test setup install lock lint format messages bench clean
 
 run: setup
 	$(MANAGE) demo_accounts
@@ -16,6 +16,11 @@ run: setup
 
 test: setup
 	DJANGO_DEBUG=true $(BIN)/pytest $(PYTEST_ARGS)
+
+# Synthetic data at one promise (S) and national scale (L); prints a table and writes
+# bench/results/latest.json. Uses a database of its own. Not part of `make test`.
+bench: install
+	$(BIN)/python -m bench.run
 
 # Everything the app needs before it serves or is tested: safe to run again.
 setup: install

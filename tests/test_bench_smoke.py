@@ -1,0 +1,28 @@
+"""The benchmark runs end to end at S size, one pass, so that it does not rot."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_smoke_measures_every_view(tmp_path):
+    out = tmp_path / "smoke.json"
+    env = {**os.environ, "DJANGO_DEBUG": "true"}
+    result = subprocess.run(  # noqa: S603 (our own module, fixed arguments)
+        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    results = json.loads(out.read_text())
+    views = results["sizes"]["S"]["views"]
+    assert "partner dashboard" in views
+    assert all(row["queries"] >= 1 for row in views.values())
+    assert "vs trivial view" in results["ratios"]
