@@ -59,7 +59,12 @@ def database_from_url(url: str) -> dict:
             "CONN_HEALTH_CHECKS": True,
         }
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path) or ":memory:"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": unquote(parts.path) or ":memory:",
+            # Writers queue for the lock at BEGIN instead of failing half-way through.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
     raise ImproperlyConfigured(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
 
 
@@ -182,7 +187,8 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "medborgarloften@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Browsers talk to production over HTTPS only; a proxy in front terminates TLS.
-if not DEBUG:
+# DJANGO_HTTPS=false is for servers reached over plain HTTP on loopback (the load test).
+if not DEBUG and env_bool("DJANGO_HTTPS", default=True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
