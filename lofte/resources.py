@@ -47,9 +47,9 @@ class ScopedResource(resources.ModelResource):
         return scoped(self._meta.model._default_manager.all(), self.user)
 
     def coordinated_promises(self) -> dict[str, Promise]:
-        if not hasattr(self, "_promises"):
-            self._promises = {p.slug: p for p in Promise.objects.coordinated_by(self.user)}
-        return self._promises
+        if not hasattr(self, "_coordinated"):
+            self._coordinated = {p.slug: p for p in Promise.objects.coordinated_by(self.user)}
+        return self._coordinated
 
     def promise_for(self, slug, errors: list) -> Promise | None:
         promise = self.coordinated_promises().get(str(slug or "").strip())
