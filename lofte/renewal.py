@@ -9,7 +9,7 @@ of the follow-up carries over: no rounds, reports or follow-up documents.
 import datetime
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from followup.models import StatusReport
 
@@ -29,7 +29,10 @@ def unfinished_sub_promises(promise: Promise):
     status = StatusReport.objects.filter(sub_promise=OuterRef("pk"), period=latest).values(
         "status"
     )[:1]
-    return sub_promises.annotate(latest_status=Subquery(status)).exclude(latest_status__in=FINISHED)
+    # Without a report in the latest round, a sub-promise is unfinished too (NULL status).
+    return sub_promises.annotate(latest_status=Subquery(status)).filter(
+        Q(latest_status__isnull=True) | ~Q(latest_status__in=FINISHED)
+    )
 
 
 @transaction.atomic
