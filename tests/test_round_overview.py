@@ -145,3 +145,14 @@ def test_approved_and_submitted_both_count_as_reported(round_):
     StatusReport.objects.filter(state="submitted").update(state="draft")
     rows = {row.partner.name: row.done for row in round_progress(round_["period"])}
     assert rows["Ellen Keyskolan"] == 1
+
+
+def test_real_round_is_fully_reported(client, hisings_backa, django_assert_max_num_queries):
+    period = hisings_backa.periods.get()
+    client.force_login(make_coordinator(hisings_backa))
+    with django_assert_max_num_queries(12):
+        response = client.get(overview_url(period))
+    rows = response.context["rows"]
+    assert len(rows) == 27
+    assert all(not row.behind for row in rows)
+    assert "stängd" in response.content.decode()
