@@ -1,19 +1,113 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
 
-from lofte.admin_scope import ScopedAdmin, ScopedTabularInline
+from lofte.admin_scope import (
+    ScopedAdmin,
+    ScopedHistoryAdmin,
+    ScopedImportExportMixin,
+    ScopedTabularInline,
+)
+from lofte.models import Responsibility
+from parties.models import Partner
 
-from .models import FollowUp, Highlight, ReportFigure, ReportingPeriod, StatusReport
+from . import review_admin
+from .models import FollowUp, Highlight, Reminder, ReportFigure, ReportingPeriod, StatusReport
+from .reminders import remind_partners, round_progress
+from .resources import StatusReportResource
+from .services import WorkflowError, approve_report
 
 
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(ScopedAdmin):
-    list_display = ["name", "promise", "starts_on", "deadline", "is_open"]
+    list_display = ["name", "promise", "starts_on", "deadline", "is_open", "overview_link"]
     list_filter = ["is_open", "promise"]
     list_select_related = ["promise"]
     search_fields = ["name", "promise__area"]
     autocomplete_fields = ["promise"]
+    change_form_template = "admin/followup/reportingperiod/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/overview/",
+                view(self.overview_view),
+                name="followup_reportingperiod_overview",
+            ),
+            path(
+                "<path:object_id>/remind/",
+                view(require_POST(self.remind_view)),
+                name="followup_reportingperiod_remind",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("overview"))
+    def overview_link(self, obj: ReportingPeriod):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:followup_reportingperiod_overview", args=[obj.pk]),
+            _("Who is late?"),
+        )
+
+    def _get_period(self, request, object_id) -> ReportingPeriod:
+        period = self.get_object(request, object_id)
+        if period is None or not self.has_view_permission(request, period):
+            raise Http404
+        return period
+
+    def overview_view(self, request, object_id):
+        """Per partner: how many of its sub-promises are reported, and who has not begun."""
+        period = self._get_period(request, object_id)
+        rows = round_progress(period)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Overview: %(period)s") % {"period": period.name},
+            "opts": self.opts,
+            "original": period,
+            "period": period,
+            "rows": rows,
+            "behind": [row for row in rows if row.behind],
+            "not_begun": [row for row in rows if not row.begun and row.total],
+            "total": sum(row.total for row in rows),
+            "done": sum(row.done for row in rows),
+            "can_remind": self.has_change_permission(request, period) and period.is_open,
+            "reminders": Reminder.objects.filter(period=period)
+            .select_related("user")
+            .order_by("-sent_at")[:20],
+        }
+        return TemplateResponse(request, "admin/followup/reportingperiod/overview.html", context)
+
+    def remind_view(self, request, object_id):
+        """Reminds the reporters of the partners that are behind (or of those picked)."""
+        period = self._get_period(request, object_id)
+        if not self.has_change_permission(request, period):
+            raise Http404
+        overview = reverse("admin:followup_reportingperiod_overview", args=[period.pk])
+        if not period.is_open:
+            self.message_user(request, _("The round is closed."), messages.ERROR)
+            return HttpResponseRedirect(overview)
+        behind = {row.partner.pk for row in round_progress(period) if row.behind}
+        picked = {int(pk) for pk in request.POST.getlist("partner") if pk.isdigit()}
+        partners = Partner.objects.filter(pk__in=(picked & behind) if picked else behind)
+        sent = remind_partners(period, partners)
+        self.log_change(request, period, _("Sent %(count)d reminders") % {"count": sent})
+        self.message_user(
+            request,
+            ngettext("%(count)d reminder sent.", "%(count)d reminders sent.", sent)
+            % {"count": sent},
+            messages.SUCCESS if sent else messages.WARNING,
+        )
+        return HttpResponseRedirect(overview)
 
 
 class ReportFigureInline(ScopedTabularInline):
@@ -21,14 +115,49 @@ class ReportFigureInline(ScopedTabularInline):
     extra = 0
 
 
+class PartnerFilter(admin.SimpleListFilter):
+    """The partners responsible for the report's sub-promise, among those the user sees."""
+
+    title = _("partner")
+    parameter_name = "partner"
+
+    def lookups(self, request, model_admin):
+        return Partner.objects.coordinated_by(request.user).values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if not str(self.value()).isdigit():
+            return queryset.none()
+        return queryset.filter(
+            Exists(
+                Responsibility.objects.filter(
+                    sub_promise=OuterRef("sub_promise"), partner=self.value()
+                )
+            )
+        )
+
+
 @admin.register(StatusReport)
-class StatusReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
-    list_display = ["sub_promise", "focus_area", "period", "status", "state", "submitted_at"]
-    list_filter = ["state", "status", "period", "sub_promise__focus_area"]
-    list_select_related = ["sub_promise__focus_area", "period__promise"]
+class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistoryAdmin):
+    resource_classes = [StatusReportResource]
+    list_display = [
+        "sub_promise",
+        "focus_area",
+        "lead_partner",
+        "period",
+        "status",
+        "state",
+        "submitted_at",
+        "submitted_by",
+    ]
+    list_filter = ["period", "sub_promise__focus_area", PartnerFilter, "status", "state"]
+    list_select_related = ["sub_promise__focus_area", "period__promise", "submitted_by"]
     search_fields = ["sub_promise__title", "achieved", "obstacles", "next_steps"]
     autocomplete_fields = ["sub_promise", "period"]
     readonly_fields = [
+        "state",
+        "review_comment",
         "version",
         "created_at",
         "saved_at",
@@ -41,10 +170,107 @@ class StatusReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
     # A count over tens of thousands of rows costs more than the page itself.
     show_full_result_count = False
     inlines = [ReportFigureInline]
+    actions = [
+        review_admin.approve_reports,
+        review_admin.return_reports,
+        review_admin.mark_highlights,
+    ]
+    change_form_template = "admin/followup/statusreport/change_form.html"
 
-    @admin.display(description=_("focus area"))
+    def get_queryset(self, request):
+        lead = Responsibility.objects.filter(
+            sub_promise=OuterRef("sub_promise"), role=Responsibility.Role.LEAD
+        ).values("partner__name")[:1]
+        return super().get_queryset(request).annotate(lead_partner_name=Subquery(lead))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:  # a report stays on its sub-promise and round
+            fields += ["sub_promise", "period"]
+        return fields
+
+    @admin.display(description=_("focus area"), ordering="sub_promise__focus_area__position")
     def focus_area(self, obj: StatusReport) -> str:
         return obj.sub_promise.focus_area.name
+
+    @admin.display(description=_("lead partner"), ordering="lead_partner_name")
+    def lead_partner(self, obj: StatusReport) -> str:
+        return obj.lead_partner_name or "–"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/approve/",
+                view(require_POST(self.approve_view)),
+                name="followup_statusreport_approve",
+            ),
+            path(
+                "<path:object_id>/return/",
+                view(self.return_view),
+                name="followup_statusreport_return",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_report(self, request, object_id) -> StatusReport:
+        report = self.get_object(request, object_id)
+        if report is None or not self.has_change_permission(request, report):
+            raise Http404
+        return report
+
+    def approve_view(self, request, object_id):
+        report = self._get_report(request, object_id)
+        try:
+            approve_report(report=report, reviewer=request.user)
+        except WorkflowError as e:
+            self.message_user(request, str(e), messages.ERROR)
+        else:
+            self.log_change(request, report, _("Approved"))
+            self.message_user(request, _("The report is approved."), messages.SUCCESS)
+        return redirect("admin:followup_statusreport_change", report.pk)
+
+    def return_view(self, request, object_id):
+        report = self._get_report(request, object_id)
+        form = review_admin.ReturnForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            reports = self.get_queryset(request).filter(pk=report.pk)
+            done, refused = review_admin.return_selected(
+                self, request, reports, form.cleaned_data["comment"]
+            )
+            for reason in refused:
+                self.message_user(request, reason, messages.ERROR)
+            if done:
+                self.message_user(request, _("The report is returned."), messages.SUCCESS)
+            return redirect("admin:followup_statusreport_change", report.pk)
+        queryset = self.get_queryset(request).filter(pk=report.pk)
+        return review_admin.render_return_page(self, request, queryset, form, action=None)
+
+    def previous_report(self, request, report: StatusReport) -> StatusReport | None:
+        """The same sub-promise's report in the round before (or in the promise it renews)."""
+        sub_promises = [report.sub_promise_id]
+        if report.sub_promise.derived_from_id:
+            sub_promises.append(report.sub_promise.derived_from_id)
+        return (
+            StatusReport.objects.coordinated_by(request.user)
+            .filter(sub_promise__in=sub_promises, period__deadline__lt=report.period.deadline)
+            .exclude(pk=report.pk)
+            .select_related("period", "reviewed_by")
+            .prefetch_related("figures")
+            .order_by("-period__deadline")
+            .first()
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        report = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if report is not None:
+            extra_context["previous_report"] = self.previous_report(request, report)
+            extra_context["can_review"] = (
+                report.state == StatusReport.State.SUBMITTED
+                and self.has_change_permission(request, report)
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ReportFigure)
@@ -74,7 +300,24 @@ class FollowUpAdmin(ScopedAdmin):
 
 @admin.register(Highlight)
 class HighlightAdmin(ScopedAdmin):
-    list_display = ["text", "follow_up", "position"]
-    list_select_related = ["follow_up"]
-    search_fields = ["text"]
+    list_display = ["text", "report", "follow_up", "position"]
+    list_filter = ["follow_up"]
+    list_select_related = ["follow_up", "report__sub_promise"]
+    search_fields = ["text", "report__sub_promise__title"]
     autocomplete_fields = ["follow_up", "report"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ScopedAdmin):
+    """Which reminders went out: read-only, written by `send_reminders` and the overview."""
+
+    list_display = ["sent_at", "kind", "user", "period"]
+    list_filter = ["kind", "period"]
+    list_select_related = ["user", "period__promise"]
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -322,3 +322,50 @@ class Highlight(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class ReminderQuerySet(PromiseScopedQuerySet):
+    promise_path = "period__promise"
+
+
+class Reminder(models.Model):
+    """A reminder email sent to a reporter, so that the daily run never sends it twice."""
+
+    class Kind(models.TextChoices):
+        WEEK = "week", _("A week before the deadline")
+        DAY = "day", _("A day before the deadline")
+        OVERDUE = "overdue", _("After the deadline")
+        MANUAL = "manual", _("Sent by a coordinator")
+
+    period = models.ForeignKey(
+        ReportingPeriod,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("reporting round"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period", "-sent_at"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            # A coordinator may chase a partner again by hand; the scheduled ones go once.
+            models.UniqueConstraint(
+                fields=["period", "user", "kind"],
+                condition=~Q(kind="manual"),
+                name="reminder_sent_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} ({self.period.name})"

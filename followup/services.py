@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReportFigure, ReportingPeriod, StatusReport
+from .models import FollowUp, Highlight, ReportFigure, ReportingPeriod, StatusReport
 
 State = StatusReport.State
 
@@ -129,6 +129,7 @@ def approve_report(*, report: StatusReport, reviewer) -> StatusReport:
     report.reviewed_at = timezone.now()
     report.reviewed_by = reviewer
     report.save(update_fields=["state", "reviewed_at", "reviewed_by", "version"])
+    _notify_after_commit(report)
     return report
 
 
@@ -143,4 +144,65 @@ def return_report(*, report: StatusReport, reviewer, comment: str) -> StatusRepo
     report.reviewed_at = timezone.now()
     report.reviewed_by = reviewer
     report.save(update_fields=["state", "review_comment", "reviewed_at", "reviewed_by", "version"])
+    _notify_after_commit(report)
     return report
+
+
+def _notify_after_commit(report: StatusReport) -> None:
+    """Emails the partner's reporters once the review is committed.
+
+    Robust: a mail server that is down must not undo, or seem to undo, the review.
+    """
+    from .emails import send_review_notice
+
+    transaction.on_commit(lambda: send_review_notice(report.pk), robust=True)
+
+
+@transaction.atomic
+def mark_highlight(
+    *, report: StatusReport, follow_up: FollowUp | None = None, reviewer, text: str | None = None
+) -> Highlight:
+    """Picks an approved report for the follow-up, appended after its other highlights.
+
+    Without `follow_up`, the promise's latest draft follow-up is used (begun if there is none).
+    The sentence defaults to what the report says was achieved; the coordinator edits it later.
+    """
+    if report.state != State.APPROVED:
+        raise WorkflowError(_("Only approved reports can be highlighted."))
+    promise = report.period.promise
+    if follow_up is None:
+        follow_up = (
+            FollowUp.objects.select_for_update()
+            .filter(promise=promise, state=FollowUp.State.DRAFT)
+            .order_by("-covers_to", "-pk")
+            .first()
+        )
+    if follow_up is None:
+        follow_up = FollowUp.objects.create(
+            promise=promise,
+            title=_("Follow-up citizen promise %(area)s %(years)s")
+            % {"area": promise.area, "years": promise.years},
+            covers_from=promise.starts_on,
+            covers_to=max(report.period.deadline, promise.starts_on),
+        )
+    else:
+        # Serialises concurrent picks for the same follow-up, so positions never clash.
+        follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.promise_id != promise.pk:
+        raise WorkflowError(_("The report belongs to another promise than the follow-up."))
+    if follow_up.state != FollowUp.State.DRAFT:
+        raise WorkflowError(_("A published follow-up cannot be changed."))
+    existing = follow_up.highlights.filter(report=report).first()
+    if existing is not None:
+        return existing
+    last = follow_up.highlights.order_by("-position").values_list("position", flat=True).first()
+    highlight = Highlight.objects.create(
+        follow_up=follow_up,
+        report=report,
+        position=(last or 0) + 1,
+        text=text if text is not None else report.achieved,
+    )
+    from .emails import send_highlight_notice
+
+    transaction.on_commit(lambda: send_highlight_notice(highlight.pk), robust=True)
+    return highlight

@@ -6,8 +6,10 @@ querysets, so another promise's objects are absent (404 on their change pages).
 """
 
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.db import models
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 
 def scoped(queryset: models.QuerySet, user) -> models.QuerySet:
@@ -65,3 +67,51 @@ class ScopedTabularInline(ScopedInline, admin.TabularInline):
 
 class ScopedStackedInline(ScopedInline, admin.StackedInline):
     pass
+
+
+class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    """ "Historik" on each object's page, for objects the user may see and no others.
+
+    simple-history falls back to an object's last historical record when the (scoped) list
+    does not hold it, which would show another promise's history; here that is a 404.
+    """
+
+    def _check_in_scope(self, request, object_id) -> None:
+        # A superuser may still read a deleted object's past.
+        in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        if not in_scope and not request.user.is_superuser:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ScopedImportExportMixin:
+    """Import and export through the user's scope.
+
+    The resource gets the user (to refuse rows of other promises); export goes through the
+    scoped change list; any invalid row rolls back the whole file.
+    """
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        kwargs = super().get_resource_kwargs(request, *args, **kwargs)
+        kwargs.pop("form", None)
+        return {**kwargs, "user": request.user}
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs.pop("request", None)
+        # A file with any error imports nothing, not the rows that happened to be valid.
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)

@@ -1,5 +1,8 @@
 """The coordinator role: a group whose permissions let staff run their promises in admin.
 
+Import needs add and change on a model, export needs view, and each object's history
+needs view (see ScopedImportExportMixin and ScopedHistoryAdmin).
+
 What a coordinator sees is narrowed to their own promises by the models' `coordinated_by`
 querysets; the group only says which kinds of objects they may view and edit.
 """
@@ -11,6 +14,7 @@ COORDINATORS = "Samordnare"
 # app label -> model -> actions
 COORDINATOR_PERMISSIONS = {
     "lofte": {
+        # Renewal creates the next promise from one the coordinator runs ("change").
         "promise": ["view", "change"],
         "focusarea": ["view", "add", "change", "delete"],
         "commitment": ["view", "add", "change", "delete"],
@@ -18,15 +22,18 @@ COORDINATOR_PERMISSIONS = {
         "responsibility": ["view", "add", "change", "delete"],
     },
     "parties": {
+        # Import of partners needs add and change; export needs view.
         "partner": ["view", "add", "change"],
         "membership": ["view", "add", "change", "delete"],
     },
     "followup": {
         "reportingperiod": ["view", "add", "change"],
-        "statusreport": ["view", "change"],
+        # Review (approve, return, highlight) is "change"; import also creates reports.
+        "statusreport": ["view", "add", "change"],
         "reportfigure": ["view"],
         "followup": ["view", "add", "change"],
         "highlight": ["view", "add", "change", "delete"],
+        "reminder": ["view"],
     },
 }
 

@@ -185,6 +185,8 @@ EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "medborgarloften@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in emails (invitations, reminders) point here: the address people open the site at.
+SITE_URL = env_str("DJANGO_SITE_URL", "http://localhost:8000").rstrip("/")
 
 # Browsers talk to production over HTTPS only; a proxy in front terminates TLS.
 # DJANGO_HTTPS=false is for servers reached over plain HTTP on loopback (the load test).

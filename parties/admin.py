@@ -1,28 +1,144 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
 
-from lofte.admin_scope import ScopedAdmin, ScopedTabularInline
+from followup.emails import send_invitation
+from lofte.admin_scope import ScopedAdmin, ScopedImportExportMixin, ScopedTabularInline
 
 from .models import Membership, Partner
+from .resources import PartnerResource
 
 
 class MembershipInline(ScopedTabularInline):
+    """The partner's reporters; new ones are invited from “Reporters › Add”."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "created_at"]
+    readonly_fields = ["user", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Partner)
-class PartnerAdmin(ScopedAdmin):
+class PartnerAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedAdmin):
+    resource_classes = [PartnerResource]
     list_display = ["name", "kind", "email"]
     list_filter = ["kind"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).prefetch_related("promises")
+
+
+class InvitationForm(forms.ModelForm):
+    """Adds a reporter by email: the person is created if new and invited to set a password."""
+
+    email = forms.EmailField(label=_("email"))
+    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+
+    class Meta:
+        model = Membership
+        fields = ["partner"]
+
+    def clean(self):
+        data = super().clean()
+        email = data.get("email")
+        partner = data.get("partner")
+        if email and partner:
+            User = get_user_model()
+            user = User.objects.filter(email__iexact=email).order_by("pk").first()
+            if user is not None and Membership.objects.filter(user=user, partner=partner).exists():
+                raise forms.ValidationError(_("This person already reports for this partner."))
+            if user is not None and (user.is_staff or user.is_superuser):
+                # Adding staff as reporters is a decision for an administrator.
+                raise forms.ValidationError(
+                    _("This email belongs to a staff account; ask an administrator.")
+                )
+            if user is None and User.objects.filter(username__iexact=email).exists():
+                raise forms.ValidationError(_("This email belongs to another account."))
+            self.existing_user = user
+        return data
+
+    @transaction.atomic
+    def save(self, commit=True):
+        membership = super().save(commit=False)
+        user = self.existing_user
+        self.is_new_user = user is None
+        if user is None:
+            user = get_user_model().objects.create_user(
+                username=self.cleaned_data["email"].lower(),
+                email=self.cleaned_data["email"],
+                first_name=self.cleaned_data["first_name"],
+                last_name=self.cleaned_data["last_name"],
+            )  # no usable password until they choose one from the invitation
+        membership.user = user
+        if commit:
+            membership.save()
+        return membership
+
+
+@admin.action(description=_("Send the invitation email again"), permissions=["change"])
+def resend_invitation(modeladmin, request, queryset):
+    sent = 0
+    for membership in queryset.select_related("user", "partner"):
+        if membership.user.email:
+            sent += send_invitation(
+                user=membership.user, partner=membership.partner, invited_by=request.user
+            )
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+        % {"count": sent},
+        messages.SUCCESS,
+    )
+
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
-    list_display = ["user", "partner", "created_at"]
+    list_display = ["user", "user_email", "partner", "created_at"]
     list_filter = ["partner__kind"]
     list_select_related = ["user", "partner"]
     search_fields = ["user__username", "user__email", "partner__name"]
-    autocomplete_fields = ["user", "partner"]
+    autocomplete_fields = ["partner"]
+    actions = [resend_invitation]
+
+    @admin.display(description=_("email"), ordering="user__email")
+    def user_email(self, obj: Membership) -> str:
+        return obj.user.email
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = InvitationForm
+            kwargs["fields"] = ["partner", "email", "first_name", "last_name"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["partner", "email", "first_name", "last_name"]
+        return ["user", "partner", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "created_at"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            user, partner = obj.user, obj.partner
+            transaction.on_commit(
+                lambda: send_invitation(user=user, partner=partner, invited_by=request.user),
+                robust=True,
+            )
+            self.message_user(
+                request,
+                _("An invitation with a link to set a password is sent to %(email)s.")
+                % {"email": user.email},
+                messages.SUCCESS,
+            )

@@ -1,0 +1,109 @@
+"""Import and export of status reports.
+
+A report is found by its round (by name) and its sub-promise (by number, as exported).
+Imports write the content (status and texts); the state is shown but never imported, so an
+import cannot approve anything. New reports begin as drafts.
+"""
+
+from django.utils.translation import gettext as _
+from import_export import fields
+
+from lofte.models import SubPromise
+from lofte.resources import ScopedForeignKeyWidget, ScopedResource
+
+from .models import ReportingPeriod, StatusReport
+
+
+class StatusReportResource(ScopedResource):
+    promise = fields.Field(column_name="löfte", readonly=True)
+    period = fields.Field(
+        attribute="period",
+        column_name="omgång",
+        widget=ScopedForeignKeyWidget(ReportingPeriod, field="name", promise_path="promise"),
+    )
+    sub_promise = fields.Field(
+        attribute="sub_promise",
+        column_name="dellöfte-id",
+        widget=ScopedForeignKeyWidget(SubPromise, field="pk", promise_path="focus_area__promise"),
+    )
+    title = fields.Field(attribute="sub_promise__title", column_name="dellöfte", readonly=True)
+    focus_area = fields.Field(
+        attribute="sub_promise__focus_area__name", column_name="fokusområde", readonly=True
+    )
+    status = fields.Field(attribute="status", column_name="status")
+    achieved = fields.Field(attribute="achieved", column_name="vad som gjorts")
+    obstacles = fields.Field(attribute="obstacles", column_name="hinder")
+    next_steps = fields.Field(attribute="next_steps", column_name="nästa steg")
+    state = fields.Field(column_name="tillstånd", readonly=True)
+
+    class Meta:
+        model = StatusReport
+        fields = [
+            "promise",
+            "period",
+            "sub_promise",
+            "title",
+            "focus_area",
+            "status",
+            "achieved",
+            "obstacles",
+            "next_steps",
+            "state",
+        ]
+        import_id_fields = ["period", "sub_promise"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        name = "Statusrapporter"
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(user=user, **kwargs)
+        self.fields["period"].widget.user = user
+        self.fields["sub_promise"].widget.user = user
+
+    def dehydrate_promise(self, obj: StatusReport) -> str:
+        return obj.period.promise.slug
+
+    def dehydrate_state(self, obj: StatusReport) -> str:
+        return obj.get_state_display()
+
+    def check_row(self, row, errors):
+        promise = self.promise_for(row.get("löfte"), errors)
+        statuses = {str(label).lower(): value for value, label in StatusReport.Status.choices}
+        statuses.update({value: value for value in StatusReport.Status.values})
+        status = str(row.get("status") or "").lower()
+        if status not in statuses:
+            errors.append(
+                _("“%(status)s” is not a status; use one of: %(statuses)s.")
+                % {
+                    "status": row.get("status"),
+                    "statuses": ", ".join(str(label) for label in StatusReport.Status.labels),
+                }
+            )
+        else:
+            row["status"] = statuses[status]
+            if statuses[status] == StatusReport.Status.NOT_DONE and not row.get("hinder"):
+                errors.append(_("A sub-promise that was not done needs a reason (“hinder”)."))
+        if promise is None:
+            return
+        if not ReportingPeriod.objects.filter(promise=promise, name=row.get("omgång")).exists():
+            errors.append(
+                _("The promise has no reporting round named “%(name)s”.")
+                % {"name": row.get("omgång")}
+            )
+        sub_promise = str(row.get("dellöfte-id") or "").removesuffix(".0")
+        if not (
+            sub_promise.isdigit()
+            and SubPromise.objects.filter(focus_area__promise=promise, pk=sub_promise).exists()
+        ):
+            errors.append(
+                _("The promise has no sub-promise number %(id)s.") % {"id": sub_promise or "–"}
+            )
+        else:
+            row["dellöfte-id"] = sub_promise
+
+    def before_save_instance(self, instance, row, **kwargs):
+        # A partner editing the report at the same time must not overwrite this silently.
+        if instance.pk:
+            instance.version += 1
+        super().before_save_instance(instance, row, **kwargs)

@@ -1,0 +1,158 @@
+"""The round overview: who has reported, who is behind, and reminding them."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from followup.models import Reminder, StatusReport
+from followup.reminders import round_progress
+
+from .conftest import (
+    make_coordinator,
+    make_focus_area,
+    make_partner,
+    make_period,
+    make_promise,
+    make_report,
+    make_reporter,
+    make_sub_promise,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_():
+    promise = make_promise("Hisings Backa")
+    area = make_focus_area(promise, "Skola")
+    school, housing, club = (
+        make_partner("Ellen Keyskolan"),
+        make_partner("Familjebostäder"),
+        make_partner("Backa IK"),
+    )
+    period = make_period(promise, name="Våren 2025")
+    now = timezone.now()
+    # Ellen Keyskolan: 2 sub-promises, one submitted, one approved -> done.
+    make_report(make_sub_promise(area, school), period, state="submitted", submitted_at=now)
+    make_report(
+        make_sub_promise(area, school, housing),
+        period,
+        state="approved",
+        submitted_at=now,
+        reviewed_at=now,
+    )
+    # Familjebostäder: also leads one with only a saved draft -> begun, behind.
+    make_report(make_sub_promise(area, housing), period, saved_at=now)
+    # Backa IK: one sub-promise, nothing written -> not begun.
+    make_sub_promise(area, club)
+    for partner, name in [(school, "ellen"), (housing, "fambo"), (club, "backaik")]:
+        make_reporter(partner, name)
+    return {
+        "promise": promise,
+        "period": period,
+        "coordinator": make_coordinator(promise, "samordnare"),
+    }
+
+
+def overview_url(period):
+    return reverse("admin:followup_reportingperiod_overview", args=[period.pk])
+
+
+def remind_url(period):
+    return reverse("admin:followup_reportingperiod_remind", args=[period.pk])
+
+
+def test_overview_counts_reports_per_partner(client, round_):
+    client.force_login(round_["coordinator"])
+    response = client.get(overview_url(round_["period"]))
+    rows = {row.partner.name: (row.done, row.total, row.begun) for row in response.context["rows"]}
+    assert rows == {
+        "Backa IK": (0, 1, False),
+        "Ellen Keyskolan": (2, 2, True),
+        "Familjebostäder": (1, 2, True),
+    }
+    page = response.content.decode()
+    assert "2 av 2" in page
+    assert "Har inte börjat" in page
+    assert "3 av 5 ansvarsområden" in page
+
+
+def test_period_list_links_to_the_overview(client, round_):
+    client.force_login(round_["coordinator"])
+    page = client.get(reverse("admin:followup_reportingperiod_changelist")).content.decode()
+    assert overview_url(round_["period"]) in page
+    page = client.get(
+        reverse("admin:followup_reportingperiod_change", args=[round_["period"].pk])
+    ).content.decode()
+    assert "Vem ligger efter?" in page
+
+
+def test_reminders_go_to_partners_behind_only(client, round_):
+    client.force_login(round_["coordinator"])
+    response = client.post(remind_url(round_["period"]), follow=True)
+    assert sorted(m.to[0] for m in mail.outbox) == ["backaik@example.org", "fambo@example.org"]
+    assert "2 påminnelser skickades." in response.content.decode()
+    assert Reminder.objects.filter(kind=Reminder.Kind.MANUAL).count() == 2
+    fambo = next(m for m in mail.outbox if m.to == ["fambo@example.org"])
+    assert "1 rapport är inte inskickad" in fambo.body
+
+
+def test_reminders_only_to_the_ticked_partner(client, round_):
+    club = round_["promise"].partners.get(name="Backa IK")
+    client.force_login(round_["coordinator"])
+    client.post(remind_url(round_["period"]), {"partner": [club.pk]})
+    assert [m.to[0] for m in mail.outbox] == ["backaik@example.org"]
+
+
+def test_closed_round_sends_no_reminders(client, round_):
+    period = round_["period"]
+    period.is_open = False
+    period.save()
+    client.force_login(round_["coordinator"])
+    client.post(remind_url(period))
+    assert mail.outbox == []
+
+
+def test_other_coordinator_gets_404(client, round_):
+    client.force_login(make_coordinator(make_promise("Angered")))
+    assert client.get(overview_url(round_["period"])).status_code == 404
+    assert client.post(remind_url(round_["period"])).status_code == 404
+    assert mail.outbox == []
+
+
+def test_reminding_needs_post(client, round_):
+    client.force_login(round_["coordinator"])
+    assert client.get(remind_url(round_["period"])).status_code == 405
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_overview_costs_the_same_queries_whatever_the_size(
+    client, round_, django_assert_max_num_queries, size
+):
+    area = round_["promise"].focus_areas.get()
+    for _ in range(size):
+        partner = make_partner()
+        make_reporter(partner)
+        make_report(make_sub_promise(area, partner, make_partner()), round_["period"])
+    client.force_login(round_["coordinator"])
+    with django_assert_max_num_queries(12):
+        response = client.get(overview_url(round_["period"]))
+    assert len(response.context["rows"]) == 3 + 2 * size
+
+
+def test_approved_and_submitted_both_count_as_reported(round_):
+    StatusReport.objects.filter(state="submitted").update(state="draft")
+    rows = {row.partner.name: row.done for row in round_progress(round_["period"])}
+    assert rows["Ellen Keyskolan"] == 1
+
+
+def test_real_round_is_fully_reported(client, hisings_backa, django_assert_max_num_queries):
+    period = hisings_backa.periods.get()
+    client.force_login(make_coordinator(hisings_backa))
+    with django_assert_max_num_queries(12):
+        response = client.get(overview_url(period))
+    rows = response.context["rows"]
+    assert len(rows) == 27
+    assert all(not row.behind for row in rows)
+    assert "stängd" in response.content.decode()
