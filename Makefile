@@ -8,7 +8,7 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install lock lint format messages bench clean
+.PHONY: run test setup install lock lint format messages bench loadtest clean
 
 run: setup
 	$(MANAGE) demo_accounts
@@ -21,6 +21,11 @@ test: setup
 # bench/results/latest.json. Uses a database of its own. Not part of `make test`.
 bench: install
 	$(BIN)/python -m bench.run
+
+# Two gunicorn servers on one PostgreSQL (DATABASE_URL, or the local lofte database that
+# .ci/run creates), 100 simulated reporters for 60 s, then a check of the database.
+loadtest: install
+	$(BIN)/python -m loadtest.run
 
 # Everything the app needs before it serves or is tested: safe to run again.
 setup: install

@@ -1,0 +1,261 @@
+"""`make loadtest`: two app servers on one PostgreSQL, 100 reporters for 60 seconds.
+
+Builds a synthetic promise (100 partners, one reporter each, two sub-promises each, one open
+round) in a database of its own (`<name>_loadtest` beside DATABASE_URL's), starts two
+gunicorn instances with two workers each on loopback ports, runs locust headless against
+both, then checks the database: every report holds the last text its reporter had
+acknowledged, no report is lost or duplicated, no request got a 5xx.
+
+    python -m loadtest.run            # 100 users, 60 s, PostgreSQL
+    python -m loadtest.run --smoke    # 4 users, a few seconds; SQLite unless DATABASE_URL
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PASSWORD = "syntetisk-last-2025"  # noqa: S105 (synthetic users in a throwaway database)
+DEFAULT_POSTGRES = "postgres://lofte:lofte@127.0.0.1:5432/lofte"
+
+
+def own_database(smoke: bool) -> str:
+    """A fresh database URL for this run (recreated each time)."""
+    url = os.environ.get("DATABASE_URL", "" if smoke else DEFAULT_POSTGRES)
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+        from psycopg import sql
+
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/") + ("_loadtest_smoke" if smoke else "_loadtest")
+        with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return urlunsplit(parts._replace(path="/" + name))
+    path = ROOT / "loadtest" / "loadtest-smoke.sqlite3"
+    path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def server_env(database_url: str) -> dict:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "lofte.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "loadtest-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+
+
+def build(users: int) -> dict:
+    """The synthetic promise; returns the plan the locustfile follows."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from followup.models import ReportingPeriod
+    from lofte.models import FocusArea, Promise, Responsibility, SubPromise
+    from lofte.roles import ensure_coordinator_group
+    from parties.models import Membership, Partner
+
+    call_command("migrate", verbosity=0)
+    User = get_user_model()
+    hashed = User(username="x")
+    hashed.set_password(PASSWORD)
+    today = timezone.localdate()
+    promise = Promise.objects.create(
+        slug="syntetisk-lasttest",
+        area="Syntetiskt lasttestområde",
+        name="syntetiskt löfte för lasttest",
+        text="Syntetisk.",
+        organisers="syntetisk förvaltning",
+        starts_on=today - datetime.timedelta(days=30),
+        ends_on=today + datetime.timedelta(days=365),
+    )
+    area = FocusArea.objects.create(promise=promise, position=1, name="Lokalområde")
+    period = ReportingPeriod.objects.create(
+        promise=promise,
+        name="Syntetisk lasttestomgång",
+        starts_on=today - datetime.timedelta(days=1),
+        deadline=today + datetime.timedelta(days=14),
+        is_open=True,
+    )
+    coordinator = User.objects.create(
+        username="syntetisk-samordnare", is_staff=True, password=hashed.password
+    )
+    coordinator.groups.add(ensure_coordinator_group())
+    promise.coordinators.add(coordinator)
+    reporters = []
+    for n in range(1, users + 1):
+        partner = Partner.objects.create(name=f"Syntetisk lastpart {n:03d}")
+        promise.partners.add(partner)
+        user = User.objects.create(username=f"syntetisk-last-{n:03d}", password=hashed.password)
+        Membership.objects.create(user=user, partner=partner)
+        urls = []
+        for k in (1, 2):
+            sub = SubPromise.objects.create(
+                focus_area=area, position=2 * n + k, title=f"Syntetiskt dellöfte {n:03d}-{k}"
+            )
+            Responsibility.objects.create(sub_promise=sub, partner=partner, role="lead")
+            urls.append(f"/rapportering/omgang/{period.pk}/dellofte/{sub.pk}/")
+        reporters.append({"username": user.username, "reports": urls})
+    return {
+        "password": PASSWORD,
+        "coordinator": coordinator.username,
+        "period": period.pk,
+        "reporters": reporters,
+    }
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def check(plan: dict, outcome: dict) -> list[str]:
+    """What is wrong in the database after the run (empty when all is well)."""
+    from django.db.models import Count
+
+    from followup.models import StatusReport
+
+    problems = []
+    by_url = {
+        f"/rapportering/omgang/{r.period_id}/dellofte/{r.sub_promise_id}/": r
+        for r in StatusReport.objects.filter(period_id=plan["period"])
+    }
+    for url, text in outcome["acknowledged"].items():
+        report = by_url.get(url)
+        if report is None:
+            problems.append(f"lost: {url} was acknowledged but has no report")
+        elif report.achieved != text:
+            problems.append(f"overwritten: {url} holds {report.achieved!r}, expected {text!r}")
+    duplicates = (
+        StatusReport.objects.values("sub_promise", "period")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    if duplicates:
+        problems.append(f"{duplicates} sub-promises have more than one report in the round")
+    if outcome["statuses"].get("5xx"):
+        problems.append(f"{outcome['statuses']['5xx']} requests answered 5xx")
+    if outcome["failures"]:
+        problems.append(f"{outcome['failures']} requests failed (status codes above)")
+    if not outcome["acknowledged"]:
+        problems.append("no save was acknowledged: the run did not exercise the app")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="4 users for a few seconds")
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--ports", default="8101,8102")
+    args = parser.parse_args(argv)
+    users, seconds = (4, 6) if args.smoke else (args.users, args.seconds)
+    workers = 1 if args.smoke else 2
+
+    database_url = own_database(args.smoke)
+    env = server_env(database_url)
+    os.environ.update({k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lofte.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    plan = build(users)
+    ports = [int(p) for p in args.ports.split(",")]
+    plan["hosts"] = [f"http://127.0.0.1:{port}" for port in ports]
+
+    servers = []
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_path, outcome_path = Path(tmp) / "plan.json", Path(tmp) / "outcome.json"
+        plan_path.write_text(json.dumps(plan))
+        try:
+            for port in ports:
+                servers.append(
+                    subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
+                        [
+                            str(BIN / "gunicorn"),
+                            "lofte.wsgi",
+                            f"--bind=127.0.0.1:{port}",
+                            f"--workers={workers}",
+                            "--timeout=60",
+                            "--log-level=warning",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                    )
+                )
+            for host in plan["hosts"]:
+                wait_until_up(f"{host}/healthz")
+            started = time.monotonic()
+            locust = subprocess.run(  # noqa: S603 (our own locustfile, fixed arguments)
+                [
+                    str(BIN / "locust"),
+                    "--locustfile=loadtest/locustfile.py",
+                    "--headless",
+                    f"--users={users + 1}",
+                    f"--spawn-rate={max(users // 10, 2)}",
+                    f"--run-time={seconds}s",
+                    "--stop-timeout=10",
+                    "--only-summary",
+                    "--loglevel=WARNING",
+                    f"--host={plan['hosts'][0]}",
+                ],
+                cwd=ROOT,
+                env={
+                    **os.environ,
+                    "LOADTEST_PLAN": str(plan_path),
+                    "LOADTEST_OUTCOME": str(outcome_path),
+                },
+                timeout=seconds + 120,
+            )
+            elapsed = time.monotonic() - started
+        finally:
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(timeout=30)
+        outcome = json.loads(outcome_path.read_text())
+
+    problems = check(plan, outcome)
+    print(
+        f"\n{users} reporters + 1 coordinator for {seconds} s on {len(ports)} servers "
+        f"x {workers} workers ({elapsed:.0f} s with ramp-up)\n"
+        f"requests: {outcome['requests']}, {outcome['rps']:.1f}/s; "
+        f"p50 {outcome['p50_ms']:.0f} ms, p95 {outcome['p95_ms']:.0f} ms\n"
+        f"status codes: {dict(sorted(outcome['statuses'].items()))}\n"
+        f"reports with an acknowledged save: {len(outcome['acknowledged'])}"
+    )
+    if problems or locust.returncode not in (0, 1):
+        print("FAILED:\n  " + "\n  ".join(problems or [f"locust exited {locust.returncode}"]))
+        return 1
+    print("database check: every report holds its last acknowledged text; none lost or doubled")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

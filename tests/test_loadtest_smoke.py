@@ -1,0 +1,22 @@
+"""The load test runs end to end with a few users for a few seconds, so that it does not rot."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_loadtest_smoke_checks_the_database():
+    result = subprocess.run(
+        [sys.executable, "-m", "loadtest.run", "--smoke", "--ports", "8121,8122"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "database check: every report holds its last acknowledged text" in result.stdout
+    assert "'5xx'" not in result.stdout
