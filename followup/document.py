@@ -166,7 +166,7 @@ def matching_figure(label: str, figures: list[ReportFigure]) -> ReportFigure | N
 
 
 def build_document(follow_up: FollowUp) -> FollowUpDocument:
-    """Everything the document shows, in seven queries (plus the follow-up's own lookup)."""
+    """Everything the document shows, in eight queries (plus the follow-up's own lookup)."""
     promise = follow_up.promise
     partner_count = promise.partners.count()
     focus_areas = list(
