@@ -1,10 +1,12 @@
 """The follow-up document as a web page: the seed's content, access, freezing, caching, speed."""
 
 import html
+import os
 import re
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -447,3 +449,69 @@ def test_admin_cannot_publish_another_promises_follow_up(client, draft_setup):
     )
     follow_up.refresh_from_db()
     assert follow_up.state == "draft"
+
+
+# --- In a browser -----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _browser_or_skip():
+    """Playwright's sync API, or a skip (a failure under CI) when no browser is available."""
+    try:
+        from playwright import sync_api
+    except ImportError:  # pragma: no cover
+        sync_api = None
+    if sync_api is None or not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium and Playwright are required under CI")
+        pytest.skip("no Chromium here")
+    return sync_api
+
+
+@pytest.mark.browser
+def test_published_page_passes_axe_and_reflows_at_320_px(
+    live_server, transactional_db, monkeypatch
+):
+    sync_api = _browser_or_skip()
+    from axe_playwright_python.sync_playwright import Axe
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are ours.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    url = live_server.url + reverse("document:follow_up", args=[SLUG])
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(url)
+            assert tab.title() == "Uppföljning medborgarlöfte Hisings Backa 2024-2025"
+            results = Axe().run(
+                tab,
+                options={
+                    "runOnly": {
+                        "type": "tag",
+                        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+                    }
+                },
+            )
+            assert results.violations_count == 0, results.generate_report()
+            tab.keyboard.press("Tab")
+            assert tab.evaluate("document.activeElement.textContent") == "Hoppa till innehållet"
+            tab.set_viewport_size({"width": 320, "height": 640})
+            tab.goto(url)
+            overflow = tab.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0
+        finally:
+            browser.close()
