@@ -137,7 +137,9 @@ def test_draft_pdf_is_rendered_on_demand_from_todays_data(client):
     follow_up = make_follow_up(promise, intro="Första versionen.")
     client.force_login(make_coordinator(promise))
     url = reverse("document:draft_pdf", args=[promise.slug, follow_up.pk])
-    assert "Första versionen." in pdf_text(client.get(url).content)
+    first = pdf_text(client.get(url).content)
+    assert "Första versionen." in first
+    assert "Förhandsvisning – inte publicerad" in first
     follow_up.intro = "Andra versionen."
     follow_up.save()
     assert "Andra versionen." in pdf_text(client.get(url).content)
