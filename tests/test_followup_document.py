@@ -430,6 +430,8 @@ def test_admin_links_to_preview_and_publishes_with_an_action(client, draft_setup
     assert reverse("document:draft", args=[promise.slug, follow_up.pk]) in page
     assert reverse("document:draft_pdf", args=[promise.slug, follow_up.pk]) in page
     assert "Ladda ner PDF" in page
+    change = client.get(reverse("admin:followup_followup_change", args=[follow_up.pk]))
+    assert reverse("document:draft", args=[promise.slug, follow_up.pk]) in change.content.decode()
     response = client.post(
         changelist, {"action": "publish", "_selected_action": [follow_up.pk]}, follow=True
     )

@@ -14,6 +14,7 @@ from followup.document import render_document
 from followup.models import FollowUp, Highlight
 from followup.pdf import BASE_URL, RefusedURL, StaticFilesFetcher, render_pdf, static_prefix
 from followup.services import publish_follow_up
+from followup.templatetags.document_tags import css_string
 
 from .conftest import (
     make_coordinator,
@@ -225,3 +226,10 @@ def test_one_template_renders_page_and_pdf_differing_only_in_a_few_things(hising
     for html in (page, printed):
         assert 'id="appendix"' in html
     assert render_pdf(printed).startswith(b"%PDF-1.7")
+
+
+def test_words_put_into_the_print_stylesheet_cannot_break_out_of_it():
+    quoted = css_string('Sida"; } </style><script>')
+    assert quoted.startswith('"') and quoted.endswith('"')
+    assert '"' not in quoted[1:-1]
+    assert "<" not in quoted and ">" not in quoted and "}" not in quoted
