@@ -23,7 +23,7 @@ from . import review_admin
 from .models import FollowUp, Highlight, Reminder, ReportFigure, ReportingPeriod, StatusReport
 from .reminders import remind_partners, round_progress
 from .resources import StatusReportResource
-from .services import WorkflowError, approve_report
+from .services import WorkflowError, approve_report, publish_follow_up
 
 
 @admin.register(ReportingPeriod)
@@ -289,13 +289,67 @@ class HighlightInline(ScopedTabularInline):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(ScopedAdmin):
-    list_display = ["title", "promise", "covers_from", "covers_to", "state", "published_at"]
+    list_display = [
+        "title",
+        "promise",
+        "covers_from",
+        "covers_to",
+        "state",
+        "published_at",
+        "document_links",
+    ]
     list_filter = ["state", "promise"]
     list_select_related = ["promise"]
     search_fields = ["title", "promise__area"]
     autocomplete_fields = ["promise"]
-    readonly_fields = ["published_at", "published_by"]
+    readonly_fields = ["published_at", "published_by", "document_links"]
     inlines = [HighlightInline]
+    actions = ["publish"]
+
+    def get_queryset(self, request):
+        # The frozen page and PDF are large and never shown in admin.
+        return super().get_queryset(request).defer("published_html", "published_pdf")
+
+    @admin.display(description=_("document"))
+    def document_links(self, obj: FollowUp) -> str:
+        if obj.pk is None:
+            return "–"
+        slug = obj.promise.slug
+        if obj.state == FollowUp.State.PUBLISHED:
+            page = reverse("document:follow_up", args=[slug])
+            pdf = reverse("document:follow_up_pdf", args=[slug])
+        else:
+            page = reverse("document:draft", args=[slug, obj.pk])
+            pdf = reverse("document:draft_pdf", args=[slug, obj.pk])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            page,
+            _("View"),
+            pdf,
+            _("Download PDF"),
+        )
+
+    @admin.action(description=_("Publish the selected follow-ups"), permissions=["change"])
+    def publish(self, request, queryset):
+        published = 0
+        for follow_up in queryset.select_related("promise"):
+            try:
+                publish_follow_up(follow_up=follow_up, user=request.user)
+            except WorkflowError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                published += 1
+        if published:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d follow-up was published. Its page and PDF are now frozen.",
+                    "%(count)d follow-ups were published. Their pages and PDFs are now frozen.",
+                    published,
+                )
+                % {"count": published},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Highlight)

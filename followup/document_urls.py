@@ -1,5 +1,14 @@
 """The published follow-up documents, under /uppfoljning/."""
 
+from django.urls import path
+
+from . import document_views as views
+
 app_name = "document"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/", views.follow_up, name="follow_up"),
+    path("<slug:slug>/pdf/", views.follow_up_pdf, name="follow_up_pdf"),
+    path("<slug:slug>/utkast/<int:pk>/", views.draft, name="draft"),
+    path("<slug:slug>/utkast/<int:pk>/pdf/", views.draft_pdf, name="draft_pdf"),
+]

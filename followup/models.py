@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -253,6 +254,13 @@ class FollowUp(models.Model):
         help_text=_("Said after the figures the system computes (partners, sub-promises…)."),
     )
     closing_words = models.TextField(_("closing words"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="sv",
+        help_text=_("The language the document is written in."),
+    )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -262,6 +270,18 @@ class FollowUp(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("published by"),
+    )
+    # The frozen copy made at publication (pretix's invoices): later edits to the promise,
+    # reports or highlights never change what citizens were given.
+    published_html = models.TextField(_("published page"), blank=True, editable=False)
+    published_pdf = models.BinaryField(_("published PDF"), null=True, blank=True, editable=False)
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True, editable=False)
+    etag = models.CharField(
+        _("version tag"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("A fingerprint of the frozen copy; empty until it is made."),
     )
 
     objects = FollowUpQuerySet.as_manager()
@@ -283,6 +303,15 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        if self.state == self.State.PUBLISHED:
+            return reverse("document:follow_up", args=[self.promise.slug])
+        return reverse("document:draft", args=[self.promise.slug, self.pk])
+
+    @property
+    def is_frozen(self) -> bool:
+        return bool(self.etag)
 
 
 class HighlightQuerySet(PromiseScopedQuerySet):

@@ -5,6 +5,7 @@ Each step is atomic, checks the report's current state in the same UPDATE that c
 report's version, and saves only the fields it changes.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -206,3 +207,54 @@ def mark_highlight(
 
     transaction.on_commit(lambda: send_highlight_notice(highlight.pk), robust=True)
     return highlight
+
+
+def _frozen_copy(follow_up: FollowUp) -> dict:
+    """The follow-up's page and PDF as they read now, with a fingerprint of both."""
+    from .document import render_document
+    from .pdf import render_pdf
+
+    html = render_document(follow_up, for_pdf=False)
+    pdf = render_pdf(render_document(follow_up, for_pdf=True))
+    etag = hashlib.sha256(html.encode() + b"\0" + pdf).hexdigest()
+    return {"published_html": html, "published_pdf": pdf, "etag": etag}
+
+
+@transaction.atomic
+def publish_follow_up(*, follow_up: FollowUp, user) -> FollowUp:
+    """Publishes a draft follow-up and freezes its page and PDF.
+
+    The stored copies are what citizens get from then on: later edits to the promise, the
+    reports or the highlights never change a published document.
+    """
+    current = (
+        FollowUp.objects.select_for_update()
+        .select_related("promise")
+        .defer("published_html", "published_pdf")
+        .get(pk=follow_up.pk)
+    )
+    if current.state != FollowUp.State.DRAFT:
+        raise WorkflowError(_("“%(title)s” is already published.") % {"title": current.title})
+    now = timezone.now()
+    current.state = FollowUp.State.PUBLISHED
+    current.published_at = now
+    current.published_by = user
+    copy = _frozen_copy(current)
+    FollowUp.objects.filter(pk=current.pk).update(
+        state=current.state, published_at=now, published_by=user, frozen_at=now, **copy
+    )
+    follow_up.refresh_from_db()
+    return follow_up
+
+
+def freeze_follow_up(*, follow_up: FollowUp) -> FollowUp:
+    """Makes the frozen copy of a published follow-up that has none yet.
+
+    Follow-ups published outside `publish_follow_up` (the fixture loads one) are frozen on
+    first request. Of two requests freezing at once, the first stored copy wins.
+    """
+    copy = _frozen_copy(follow_up)
+    FollowUp.objects.filter(pk=follow_up.pk, state=FollowUp.State.PUBLISHED, etag="").update(
+        frozen_at=timezone.now(), **copy
+    )
+    return FollowUp.objects.select_related("promise").get(pk=follow_up.pk)

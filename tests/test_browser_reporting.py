@@ -10,6 +10,7 @@ from django.utils import timezone
 from followup.models import StatusReport
 
 from .conftest import (
+    assert_accessible,
     make_focus_area,
     make_partner,
     make_period,
@@ -23,17 +24,6 @@ from .conftest import (
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def assert_accessible(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    if results.violations_count:
-        print(results.generate_report())
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.fixture
