@@ -81,12 +81,131 @@ def admin_report_list(workdir: Path):
     return _get(_client(_superuser()), url)
 
 
+def _coordinator():
+    from lofte.models import Promise
+    from lofte.roles import ensure_coordinator_group
+
+    User = get_user_model()
+    user, _created = User.objects.get_or_create(
+        username="syntetisk-samordnare-001", defaults={"is_staff": True}
+    )
+    user.groups.add(ensure_coordinator_group())
+    Promise.objects.get(slug=PROMISE).coordinators.add(user)
+    return user
+
+
+def _published_follow_up():
+    """Promise 1's follow-up, published once (rendered and frozen) if it is not yet."""
+    from followup.models import FollowUp
+    from followup.services import publish_follow_up
+
+    follow_up = FollowUp.objects.filter(promise__slug=PROMISE).order_by("pk").first()
+    if follow_up.state != FollowUp.State.PUBLISHED:
+        publish_follow_up(follow_up=follow_up, user=_coordinator())
+    return follow_up
+
+
+def _draft_follow_up():
+    """A draft copy of promise 1's follow-up with the same highlights."""
+    from followup.models import FollowUp, Highlight
+
+    published = _published_follow_up()
+    draft, created = FollowUp.objects.get_or_create(
+        promise=published.promise,
+        state=FollowUp.State.DRAFT,
+        defaults={
+            "title": published.title,
+            "covers_from": published.covers_from,
+            "covers_to": published.covers_to,
+            "intro": published.intro,
+            "closing_words": published.closing_words,
+        },
+    )
+    if created:
+        Highlight.objects.bulk_create(
+            Highlight(follow_up=draft, report_id=h.report_id, position=h.position, text=h.text)
+            for h in published.highlights.all()
+        )
+    return draft
+
+
+def follow_up_page(workdir: Path):
+    follow_up = _published_follow_up()
+    return _get(Client(), reverse("document:follow_up", args=[follow_up.promise.slug]))
+
+
+def draft_pdf(workdir: Path):
+    draft = _draft_follow_up()
+    url = reverse("document:draft_pdf", args=[PROMISE, draft.pk])
+    return _get(_client(_coordinator()), url)
+
+
+def published_pdf(workdir: Path):
+    _published_follow_up()
+    return _get(Client(), reverse("document:follow_up_pdf", args=[PROMISE]))
+
+
+def bare_weasyprint(workdir: Path):
+    """WeasyPrint alone on the same HTML, read from a file: the floor of any PDF path."""
+    from django.conf import settings
+    from weasyprint import HTML
+
+    from followup.document import render_document
+    from followup.pdf import PDF_VARIANT
+
+    html = render_document(_draft_follow_up(), for_pdf=True)
+    static_dir = Path(settings.STATICFILES_DIRS[0]).as_uri() + "/"
+    path = workdir / "follow-up.html"
+    path.write_text(
+        html.replace('"' + settings.STATIC_URL, '"' + static_dir).replace(
+            '"/' + settings.STATIC_URL, '"' + static_dir
+        )
+    )
+
+    def render() -> None:
+        HTML(filename=str(path)).write_pdf(pdf_variant=PDF_VARIANT)
+
+    return render
+
+
+def import_sub_promises(workdir: Path):
+    """Preview (dry run) of an xlsx file with 1,000 new sub-promises for promise 1."""
+    import tablib
+
+    from lofte.models import FocusArea
+    from lofte.resources import SubPromiseResource
+
+    user = _coordinator()
+    area = FocusArea.objects.filter(promise__slug=PROMISE).order_by("position").first()
+    partners = list(area.promise.partners.order_by("name").values_list("name", flat=True)[:3])
+    rows = tablib.Dataset(
+        headers=["löfte", "fokusområde", "nummer", "rubrik", "ansvarig part", "medverkande parter"]
+    )
+    for n in range(1000):
+        rows.append(
+            [PROMISE, area.name, 1000 + n, f"Importerat dellöfte {n}", partners[0], partners[1]]
+        )
+    xlsx = rows.export("xlsx")
+
+    def request() -> None:
+        dataset = tablib.Dataset().load(xlsx, format="xlsx")
+        result = SubPromiseResource(user=user).import_data(dataset, dry_run=True)
+        assert not result.has_errors() and not result.has_validation_errors(), result
+
+    return request
+
+
 TRIVIAL = Scenario("trivial view (floor)", trivial, per_promise=False, runs=100)
 ALL = [
     TRIVIAL,
     Scenario("partner dashboard", dashboard),
     Scenario("report form", report_form),
     Scenario("admin report list, filtered", admin_report_list, per_promise=False),
+    Scenario("follow-up page", follow_up_page),
+    Scenario("draft PDF render", draft_pdf, runs=5),
+    Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=5),
+    Scenario("published PDF download", published_pdf),
+    Scenario("xlsx import preview, 1,000 rows", import_sub_promises, per_promise=False, runs=3),
 ]
 
 
@@ -101,11 +220,19 @@ def ratios(sizes: dict) -> dict:
         out["queries equal at S and L"] = {
             name: s[name]["queries"] == big[name]["queries"] for name in s
         }
-    last = sizes.get("L") or sizes.get("S")
-    views = last["views"]
-    floor = views[TRIVIAL.name]["median_ms"]
-    out["vs trivial view"] = {
-        name: round(row["median_ms"] / floor, 1) for name, row in views.items()
+    views = (sizes.get("L") or sizes.get("S"))["views"]
+
+    def ratio(a: str, b: str) -> float:
+        return round(views[a]["median_ms"] / views[b]["median_ms"], 2)
+
+    out["comparisons"] = {
+        "follow-up page / trivial view": ratio("follow-up page", TRIVIAL.name),
+        "draft PDF render / bare WeasyPrint": ratio(
+            "draft PDF render", "bare WeasyPrint (PDF floor)"
+        ),
+        "draft PDF render / published PDF download": ratio(
+            "draft PDF render", "published PDF download"
+        ),
     }
     return out
 

@@ -88,6 +88,14 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
             **{f"{self.promise_path}__slug": row.get("löfte")}
         )
 
+    def clean(self, value, row=None, **kwargs):
+        """The object a name refers to, looked up once per import (rows repeat names)."""
+        key = (row.get("löfte") if row else None, value)
+        found = self.__dict__.setdefault("_found", {})
+        if key not in found:
+            found[key] = super().clean(value, row, **kwargs)
+        return found[key]
+
 
 class SubPromiseResource(ScopedResource):
     promise = fields.Field(column_name="löfte", readonly=True)
@@ -147,12 +155,23 @@ class SubPromiseResource(ScopedResource):
     def dehydrate_co_partners(self, obj: SubPromise) -> str:
         return self._partners(obj, Responsibility.Role.CO)
 
+    def _promise_names(self, promise: Promise) -> tuple[set[str], dict]:
+        """Focus area names and partners by name of a promise, read once per import."""
+        cache = self.__dict__.setdefault("_names", {})
+        if promise.pk not in cache:
+            cache[promise.pk] = (
+                set(FocusArea.objects.filter(promise=promise).values_list("name", flat=True)),
+                {p.name: p for p in promise.partners.all()},
+            )
+        return cache[promise.pk]
+
     def check_row(self, row, errors):
         promise = self.promise_for(row.get("löfte"), errors)
         if promise is None:
             return
+        area_names, partners = self._promise_names(promise)
         area = row.get("fokusområde") or ""
-        if not FocusArea.objects.filter(promise=promise, name=area).exists():
+        if area not in area_names:
             errors.append(_("The promise has no focus area named “%(name)s”.") % {"name": area})
         position = str(row.get("nummer") or "").strip()
         if not position.replace(".0", "").isdigit():
@@ -163,11 +182,8 @@ class SubPromiseResource(ScopedResource):
         co = split_names(row.get("medverkande parter"))
         if len(lead) != 1:
             errors.append(_("Name exactly one lead partner (“ansvarig part”)."))
-        taking_part = set(
-            promise.partners.filter(name__in=lead + co).values_list("name", flat=True)
-        )
         for name in lead + co:
-            if name not in taking_part:
+            if name not in partners:
                 errors.append(
                     _("“%(name)s” is not a partner of this promise (check the spelling).")
                     % {"name": name}
@@ -187,12 +203,22 @@ class SubPromiseResource(ScopedResource):
         current = dict(instance.responsibilities.values_list("partner__name", "role"))
         return current == self._wanted(row)
 
+    def save_instance(self, instance, is_create, row, **kwargs):
+        self._creating = is_create
+        super().save_instance(instance, is_create, row, **kwargs)
+
     def after_save_instance(self, instance, row, **kwargs):
         """Makes the responsibilities what the row says, the lead last (one lead at a time)."""
         super().after_save_instance(instance, row, **kwargs)
         wanted = self._wanted(row)
-        promise = instance.focus_area.promise
-        partners = {p.name: p for p in promise.partners.filter(name__in=wanted)}
+        promise = self.coordinated_promises()[row.get("löfte")]
+        partners = self._promise_names(promise)[1]
+        if self._creating:  # a new sub-promise has no responsibilities to reconcile
+            Responsibility.objects.bulk_create(
+                Responsibility(sub_promise=instance, partner=partners[name], role=role)
+                for name, role in wanted.items()
+            )
+            return
         instance.responsibilities.exclude(partner__name__in=wanted).delete()
         instance.responsibilities.filter(role=Responsibility.Role.LEAD).exclude(
             partner__name__in=[n for n, r in wanted.items() if r == Responsibility.Role.LEAD]
