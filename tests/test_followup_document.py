@@ -102,6 +102,13 @@ def test_intro_figures_are_computed_from_the_data(page):
     assert "Nedan följer beskrivning av varje område" in text
 
 
+def test_title_page_key_figures_are_labelled_in_words(page):
+    figures = re.search(r'<ul class="key-figures".*?</ul>', page, re.S).group(0)
+    assert text_of(figures) == (
+        "27 samverkansparter 4 fokusområden 43 dellöften 41 genomförda i olika utsträckning"
+    )
+
+
 def test_focus_areas_carry_commitments_and_highlights_in_the_seed_words(page):
     assert page.count("För att nå dit kommer vi tillsammans att:") == 4
     assert page.count("Det här har genomförts inom fokusområdet:") == 4
