@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -18,9 +18,7 @@ class ReportingPeriodQuerySet(PromiseScopedQuerySet):
         from lofte.models import SubPromise
 
         return self.filter(
-            Exists(
-                SubPromise.objects.reported_by(user).filter(focus_area__promise=OuterRef("promise"))
-            )
+            promise__in=SubPromise.objects.reported_by(user).values("focus_area__promise")
         )
 
 

@@ -173,3 +173,24 @@ def test_lead_is_required_when_saving_a_sub_promise(client, two_promises):
     response = client.post(reverse("admin:lofte_subpromise_add"), data)
     assert response.status_code == 302
     assert SubPromise.objects.get(title="Ny läxhjälp").responsibilities.get().role == "lead"
+
+
+def _rounds_with_a_report(count: int) -> None:
+    for _ in range(count):
+        promise = make_promise()
+        sub = make_sub_promise(make_focus_area(promise), make_partner())
+        make_report(sub, make_period(promise))
+
+
+def test_report_list_filters_cost_the_same_with_many_rounds(
+    admin_client, django_assert_max_num_queries
+):
+    """The round filter names each round's promise without a query per round."""
+    url = reverse("admin:followup_statusreport_changelist")
+    _rounds_with_a_report(2)
+    with django_assert_max_num_queries(12) as small:
+        assert admin_client.get(url).status_code == 200
+    _rounds_with_a_report(20)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = admin_client.get(url).content.decode()
+    assert page.count("Omgång ") >= 22  # every round is offered in the filter
