@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
@@ -111,8 +112,19 @@ class ReportingPeriodAdmin(ScopedAdmin):
 
 
 class ReportFigureInline(ScopedTabularInline):
+    """A report's figures as the partner gave them: coordinators review, they do not edit."""
+
     model = ReportFigure
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PartnerFilter(admin.SimpleListFilter):
@@ -155,7 +167,13 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
     list_select_related = ["sub_promise__focus_area", "period__promise", "submitted_by"]
     search_fields = ["sub_promise__title", "achieved", "obstacles", "next_steps"]
     autocomplete_fields = ["sub_promise", "period"]
+    # What the partner wrote is theirs: admin shows it, and changes it only through the
+    # review steps (approve, return), never by editing it behind the partner's back.
     readonly_fields = [
+        "status",
+        "achieved",
+        "obstacles",
+        "next_steps",
         "state",
         "review_comment",
         "version",
@@ -281,10 +299,33 @@ class ReportFigureAdmin(ScopedAdmin):
     autocomplete_fields = ["report"]
 
 
+class HighlightForm(forms.ModelForm):
+    class Meta:
+        model = Highlight
+        fields = ["position", "report", "text"]
+
+
 class HighlightInline(ScopedTabularInline):
     model = Highlight
+    form = HighlightForm
     extra = 0
     autocomplete_fields = ["report"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("report__sub_promise", "report__period")
+
+    def _published(self, obj) -> bool:
+        return obj is not None and obj.state == FollowUp.State.PUBLISHED
+
+    # A published follow-up is frozen: its highlights are shown, no longer edited.
+    def has_add_permission(self, request, obj=None):
+        return not self._published(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._published(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._published(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(FollowUp)
@@ -302,9 +343,20 @@ class FollowUpAdmin(ScopedAdmin):
     list_select_related = ["promise"]
     search_fields = ["title", "promise__area"]
     autocomplete_fields = ["promise"]
-    readonly_fields = ["published_at", "published_by", "document_links"]
+    # Publishing goes through the action, which freezes the page and the PDF.
+    readonly_fields = ["state", "published_at", "published_by", "document_links"]
     inlines = [HighlightInline]
     actions = ["publish"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.state == FollowUp.State.PUBLISHED:
+            # Frozen: what citizens read no longer follows edits, so none are offered.
+            return [
+                f.name
+                for f in obj._meta.fields
+                if f.name not in ("published_html", "published_pdf", "etag")
+            ] + ["document_links"]
+        return super().get_readonly_fields(request, obj)
 
     def get_queryset(self, request):
         # The frozen page and PDF are large and never shown in admin.
@@ -356,7 +408,7 @@ class FollowUpAdmin(ScopedAdmin):
 class HighlightAdmin(ScopedAdmin):
     list_display = ["text", "report", "follow_up", "position"]
     list_filter = ["follow_up"]
-    list_select_related = ["follow_up", "report__sub_promise"]
+    list_select_related = ["follow_up", "report__sub_promise", "report__period"]
     search_fields = ["text", "report__sub_promise__title"]
     autocomplete_fields = ["follow_up", "report"]
 

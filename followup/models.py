@@ -1,6 +1,7 @@
 """Reporting rounds, the partners' status reports, and the follow-up document."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -330,6 +331,7 @@ class Highlight(models.Model):
         on_delete=models.PROTECT,
         related_name="highlights",
         verbose_name=_("status report"),
+        limit_choices_to={"state": "approved"},
     )
     position = models.PositiveSmallIntegerField(_("position"))
     text = models.TextField(_("text"))
@@ -349,6 +351,19 @@ class Highlight(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    def clean(self):
+        """The follow-up quotes approved reports of its own promise only."""
+        if self.report_id is None:
+            return
+        report = self.report
+        if report.state != StatusReport.State.APPROVED:
+            raise ValidationError({"report": _("Only approved reports can be highlighted.")})
+        follow_up = self.follow_up if self.follow_up_id else None
+        if follow_up is not None and report.period.promise_id != follow_up.promise_id:
+            raise ValidationError(
+                {"report": _("The report belongs to another promise than the follow-up.")}
+            )
 
 
 class ReminderQuerySet(PromiseScopedQuerySet):

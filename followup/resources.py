@@ -5,6 +5,7 @@ Imports write the content (status and texts); the state is shown but never impor
 import cannot approve anything. New reports begin as drafts.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 
@@ -103,6 +104,13 @@ class StatusReportResource(ScopedResource):
             row["dellöfte-id"] = sub_promise
 
     def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk and instance.state not in StatusReport.EDITABLE_STATES:
+            # Only what a partner may still edit can be imported: an approved or submitted
+            # report changes through the review, never behind it.
+            raise ValidationError(
+                _("The report on sub-promise %(id)s is %(state)s and cannot be changed by import.")
+                % {"id": instance.sub_promise_id, "state": instance.get_state_display().lower()}
+            )
         # A partner editing the report at the same time must not overwrite this silently.
         if instance.pk:
             instance.version += 1

@@ -58,9 +58,11 @@ def _claim(report: StatusReport, *, states, version: int | None = None, **filter
     if version is not None:
         rows = rows.filter(version=version)
     if rows.update(version=F("version") + 1) != 1:
-        current = StatusReport.objects.get(pk=report.pk)
+        current = StatusReport.objects.select_related("period").get(pk=report.pk)
         if version is not None and current.version != version:
             raise ReportConflict(current)
+        if filters.get("period__is_open") and not current.period.is_open:
+            raise WorkflowError(_("The reporting round is closed."))
         raise WorkflowError(
             _("This report can no longer be changed (it is %(state)s).")
             % {"state": current.get_state_display().lower()}
@@ -139,7 +141,8 @@ def return_report(*, report: StatusReport, reviewer, comment: str) -> StatusRepo
     """Sends a submitted report back to the partner with the coordinator's comment."""
     if not comment.strip():
         raise WorkflowError(_("Say what the partner should complete."))
-    _claim(report, states=[State.SUBMITTED])
+    # In a closed round the partner could not complete it: reopen the round first.
+    _claim(report, states=[State.SUBMITTED], period__is_open=True)
     report.state = State.RETURNED
     report.review_comment = comment
     report.reviewed_at = timezone.now()

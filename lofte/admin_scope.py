@@ -7,6 +7,7 @@ querysets, so another promise's objects are absent (404 on their change pages).
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
@@ -108,6 +109,10 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._check_in_scope(request, object_id)
+        if request.method == "POST":
+            # History is for reading. SIMPLE_HISTORY_REVERT_DISABLED only hides the button;
+            # a revert would undo a review without going through it.
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,6 +21,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+
+LINK_INTERVAL_SECONDS = 60
 
 
 class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
@@ -46,7 +49,16 @@ class LoginLinkForm(forms.Form):
 
 
 def _users_with_email(email: str):
-    return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+    """Who may log in by link: reporters only. Staff keep their password (and its lockout);
+    a mailbox alone must never open the admin."""
+    return get_user_model()._default_manager.filter(
+        email__iexact=email, is_active=True, is_staff=False, is_superuser=False
+    )
+
+
+def _first_request_in_a_while(email: str) -> bool:
+    """At most one link per address a minute, so nobody can flood a mailbox with them."""
+    return cache.add(f"login-link:{email.lower()}", True, timeout=LINK_INTERVAL_SECONDS)
 
 
 def _send_link(request, user) -> None:
@@ -68,8 +80,10 @@ def request_link(request):
     """Asks for an email address; answers the same whether or not it is known."""
     form = LoginLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        for user in _users_with_email(form.cleaned_data["email"]):
-            _send_link(request, user)
+        email = form.cleaned_data["email"]
+        if _first_request_in_a_while(email):
+            for user in _users_with_email(email):
+                _send_link(request, user)
         return redirect("login_link_sent")
     return render(
         request,
@@ -100,7 +114,7 @@ def _user_for_link(uidb64: str, token: str):
 def use_link(request, uidb64: str, token: str):
     """Shows a login button for a valid link; pressing it logs in and spends the link."""
     user = _user_for_link(uidb64, token)
-    if user is None:
+    if user is None or user.is_staff or user.is_superuser:
         return render(request, "registration/login_link_invalid.html", status=400)
     if request.method == "POST":
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -200,10 +200,13 @@ if not DEBUG and env_bool("DJANGO_HTTPS", default=True):
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# History is for reading: a revert would undo a review without going through it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# Exported cells that a spreadsheet would run as formulas are escaped.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Cells a spreadsheet would run as formulas are escaped by our resources (a leading "'"
+# that import removes again), not by the library, which would delete the "=".
 
 LOGGING = {
     "version": 1,

@@ -94,6 +94,16 @@ def make_report(sub_promise: SubPromise, period: ReportingPeriod, **fields) -> S
     return StatusReport.objects.create(sub_promise=sub_promise, period=period, **fields)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (login-link throttling lives there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def hisings_backa(db) -> Promise:
     """The real Hisings Backa fixture, loaded as `make setup` loads it."""

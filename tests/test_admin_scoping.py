@@ -112,6 +112,11 @@ def test_report_autocomplete_offers_only_own(client, two, field):
 
 def test_highlight_autocomplete_offers_only_own_reports(client, two):
     client.force_login(two["coordinator"])
+    url = reverse("admin:autocomplete")
+    query = {"app_label": "followup", "model_name": "highlight", "field_name": "report"}
+    # Only approved reports can be highlighted: none is offered before approval.
+    assert client.get(url, {**query, "term": ""}).json()["results"] == []
+    StatusReport.objects.update(state="approved", reviewed_at=timezone.now())
     response = client.get(
         reverse("admin:autocomplete"),
         {"app_label": "followup", "model_name": "highlight", "field_name": "report", "term": ""},

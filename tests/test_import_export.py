@@ -237,9 +237,7 @@ def test_partner_export_and_import_are_scoped(client, data):
 
 
 def test_status_reports_import_content_but_never_state(client, data):
-    report = make_report(
-        data["sub"], data["period"], state="submitted", submitted_at=timezone.now()
-    )
+    report = make_report(data["sub"], data["period"])
     client.force_login(data["coordinator"])
     rows = csv_rows(export(client, "followup_statusreport", "csv"))
     assert rows[0][:3] == ["löfte", "omgång", "dellöfte-id"]
@@ -253,7 +251,28 @@ def test_status_reports_import_content_but_never_state(client, data):
     report.refresh_from_db()
     assert report.status == StatusReport.Status.DONE
     assert report.achieved == "1 200 frukostar"
-    assert report.state == StatusReport.State.SUBMITTED
+    assert report.state == StatusReport.State.DRAFT
+    assert report.version == 2  # a partner's open form now meets a conflict, not a silent loss
+
+
+def test_submitted_reports_are_not_changed_by_import(client, data):
+    report = make_report(
+        data["sub"],
+        data["period"],
+        state="submitted",
+        submitted_at=timezone.now(),
+        achieved="Tusen frukostar",
+    )
+    client.force_login(data["coordinator"])
+    content = (
+        "löfte,omgång,dellöfte-id,status,vad som gjorts,hinder,nästa steg\n"
+        f"hisings-backa,Våren 2025,{data['sub'].pk},Genomfört,Något annat,,\n"
+    ).encode()
+    preview, done = import_file(client, "followup_statusreport", content, "r.csv", "csv")
+    assert done is None
+    assert "kan inte ändras genom import" in preview.content.decode()
+    report.refresh_from_db()
+    assert (report.achieved, report.version) == ("Tusen frukostar", 1)
 
 
 def test_status_report_import_refuses_other_promises(client, data):

@@ -186,3 +186,17 @@ def _minutes(n: int):
     import datetime
 
     return datetime.timedelta(minutes=n)
+
+
+def test_staff_get_no_login_link(client, mailoutbox):
+    make_user("samordnare", is_staff=True)
+    response = client.post(reverse("login_link_request"), {"email": "samordnare@example.org"})
+    assert response.status_code == 302  # the same answer as for anyone
+    assert mailoutbox == []
+
+
+def test_login_links_are_not_sent_twice_a_minute(client, mailoutbox):
+    make_user("anna")
+    for _ in range(3):
+        client.post(reverse("login_link_request"), {"email": "anna@example.org"})
+    assert len(mailoutbox) == 1

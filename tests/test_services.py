@@ -116,3 +116,19 @@ def test_querysets_scope_reports_by_partner(report):
     submit_report(report=report, user=own)
     assert not StatusReport.objects.editable_by(own).exists()
     assert StatusReport.objects.visible_to(own).exists()
+
+
+def test_closed_round_is_named_as_the_reason(report):
+    report.period.is_open = False
+    report.period.save()
+    with pytest.raises(WorkflowError, match="Rapporteringsomgången är stängd"):
+        submit_report(report=report, user=make_user())
+
+
+def test_a_report_in_a_closed_round_cannot_be_returned(report):
+    submit_report(report=report, user=make_user())
+    report.period.is_open = False
+    report.period.save()
+    with pytest.raises(WorkflowError):
+        return_report(report=report, reviewer=make_user(), comment="Komplettera")
+    assert StatusReport.objects.get(pk=report.pk).state == "submitted"
