@@ -13,6 +13,18 @@ from .models import Membership, Partner
 from .resources import PartnerResource
 
 
+def manages(request, partner: Partner | None) -> bool:
+    """Whether the user may change this partner's details and reporters (read once a request)."""
+    if partner is None:
+        return True
+    if request.user.is_superuser:
+        return True
+    cache = request.__dict__.setdefault("_managed_partners", {})
+    if partner.pk not in cache:
+        cache[partner.pk] = Partner.objects.managed_by(request.user).filter(pk=partner.pk).exists()
+    return cache[partner.pk]
+
+
 class MembershipInline(ScopedTabularInline):
     """The partner's reporters; new ones are invited from “Reporters › Add”."""
 
@@ -33,8 +45,27 @@ class PartnerAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedAdmin):
     search_fields = ["name"]
     inlines = [MembershipInline]
 
+    def get_inlines(self, request, obj):
+        # The reporters of a partner one does not manage are an administrator's to see.
+        return self.inlines if manages(request, obj) else []
+
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).prefetch_related("promises")
+
+    # A partner shared with a promise the user does not coordinate is read-only for them.
+    def has_change_permission(self, request, obj=None):
+        return manages(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return manages(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        source = (request.GET.get("app_label"), request.GET.get("model_name"))
+        if source == ("parties", "membership"):
+            # The partner choice when inviting a reporter offers only managed partners.
+            queryset = queryset.filter(pk__in=Partner.objects.managed_by(request.user))
+        return queryset, may_have_duplicates
 
 
 class InvitationForm(forms.ModelForm):
@@ -103,6 +134,13 @@ def resend_invitation(modeladmin, request, queryset):
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
+    """Reporters of the partners the user manages (Partner.objects.managed_by).
+
+    A partner that also takes part in a promise the user does not coordinate is managed by
+    an administrator, and its reporters are not listed: invited reporters' user names are
+    their emails.
+    """
+
     list_display = ["user", "user_email", "partner", "created_at"]
     list_filter = ["partner__kind"]
     list_select_related = ["user", "partner"]
@@ -113,6 +151,14 @@ class MembershipAdmin(ScopedAdmin):
     @admin.display(description=_("email"), ordering="user__email")
     def user_email(self, obj: Membership) -> str:
         return obj.user.email
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).managed_by(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "partner":
+            kwargs["queryset"] = Partner.objects.managed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -21,6 +21,24 @@ class PartnerQuerySet(models.QuerySet):
             )
         )
 
+    def managed_by(self, user) -> "PartnerQuerySet":
+        """Partners whose reporters and details this user may change.
+
+        A superuser manages every partner. A coordinator manages a partner that takes part
+        in one of their promises and in no promise they do not coordinate: a partner shared
+        with another promise is changed by an administrator, so that no coordinator can
+        give someone access to another promise's reports.
+        """
+        from lofte.models import Promise
+
+        if user.is_superuser:
+            return self
+        mine = Promise.objects.coordinated_by(user)
+        taking_part = Promise.partners.through.objects.filter(partner=OuterRef("pk"))
+        return self.filter(Exists(taking_part.filter(promise__in=mine))).exclude(
+            Exists(taking_part.exclude(promise__in=mine))
+        )
+
 
 class Partner(models.Model):
     """A samverkanspart: an organisation that stands behind one or more promises."""
@@ -55,6 +73,12 @@ class MembershipQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(partner__in=Partner.objects.coordinated_by(user))
+
+    def managed_by(self, user) -> "MembershipQuerySet":
+        """Memberships of partners whose reporters this user may change."""
+        if user.is_superuser:
+            return self
+        return self.filter(partner__in=Partner.objects.managed_by(user))
 
 
 class Membership(models.Model):

@@ -25,7 +25,9 @@ class PartnerResource(ScopedResource):
 
     def get_queryset(self):
         # Partners are shared between promises and their names are unique: an import finds an
-        # existing partner by name anywhere, and check_row decides what the user may change.
+        # existing partner by name anywhere, and check_row refuses a coordinator's row for a
+        # partner outside their promises (only an administrator links one) or a change to a
+        # partner they do not manage (Partner.objects.managed_by).
         return Partner.objects.all()
 
     def dehydrate_promises(self, obj: Partner) -> str:
@@ -53,15 +55,38 @@ class PartnerResource(ScopedResource):
         for slug in slugs:
             self.promise_for(slug, errors)
         existing = Partner.objects.filter(name=row.get("namn")).first()
-        outside = existing and not Partner.objects.coordinated_by(self.user).filter(pk=existing.pk)
-        if outside and (existing.kind, existing.email) != (row.get("typ"), row.get("e-post")):
+        if existing is None or self.user.is_superuser:
+            return
+        coordinated, managed = self._partner_scope()
+        if existing.pk not in coordinated:
+            # Says nothing about the partner: it is another promise's.
             errors.append(
                 _(
-                    "“%(name)s” already takes part in other promises with other details; "
-                    "leave its kind and email as they are (%(kind)s, %(email)s)."
+                    "A partner named “%(name)s” already exists in another promise; "
+                    "an administrator can link it to yours."
                 )
-                % {"name": existing.name, "kind": existing.kind, "email": existing.email}
+                % {"name": existing.name}
             )
+        elif existing.pk not in managed and (existing.kind, existing.email) != (
+            row.get("typ"),
+            row.get("e-post"),
+        ):
+            errors.append(
+                _(
+                    "“%(name)s” also takes part in promises you do not coordinate; "
+                    "an administrator can change its kind and email."
+                )
+                % {"name": existing.name}
+            )
+
+    def _partner_scope(self) -> tuple[set[int], set[int]]:
+        """The partners in the user's promises, and those of them the user manages."""
+        if not hasattr(self, "_scope"):
+            self._scope = (
+                set(Partner.objects.coordinated_by(self.user).values_list("pk", flat=True)),
+                set(Partner.objects.managed_by(self.user).values_list("pk", flat=True)),
+            )
+        return self._scope
 
     def _promises(self, row):
         mine = self.coordinated_promises()

@@ -229,7 +229,7 @@ def test_partner_export_and_import_are_scoped(client, data):
     ).encode()
     preview, done = import_file(client, "parties_partner", content, "p.csv", "csv")
     assert done is None
-    assert "”Angeredsbostäder” deltar redan i andra medborgarlöften" in preview.content.decode()
+    assert "”Angeredsbostäder” finns redan i ett annat medborgarlöfte" in preview.content.decode()
     assert not Partner.objects.filter(name="Backa IK").exists()
     content = b"namn,typ,e-post,l\xc3\xb6ften\nBacka IK,association,info@backaik.se,hisings-backa\n"
     _, done = import_file(client, "parties_partner", content, "p.csv", "csv")

@@ -1,0 +1,261 @@
+"""A coordinator changes the reporters and details only of partners that are theirs alone.
+
+The attack this closes: coordinator A links promise B's partner to A's promise by import,
+then invites a reporter of A's choosing to it, who would see B's sub-promises and reports.
+A partner shared by A and B is likewise changed by an administrator, not by A.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from lofte.models import SubPromise
+from parties.models import Membership, Partner
+
+from .conftest import (
+    make_coordinator,
+    make_focus_area,
+    make_partner,
+    make_promise,
+    make_sub_promise,
+    make_user,
+)
+from .test_import_export import import_file
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "namn,typ,e-post,löften\n"
+
+
+def invited(partner, email):
+    """A reporter as an invitation makes one: the user name is the email."""
+    user = get_user_model().objects.create_user(username=email, email=email)
+    Membership.objects.create(user=user, partner=partner)
+    return user
+
+
+@pytest.fixture
+def world():
+    """Promise A with its own partner, promise B with its own, and one partner in both."""
+    a = make_promise("Hisings Backa", slug="a")
+    b = make_promise("Angered", slug="b")
+    own = make_partner("Backa IK", kind="association", email="info@backaik.se")
+    theirs = make_partner("Hemlig part", kind="housing", email="hemlig@b.example")
+    shared = make_partner("Polisen", kind="police", email="polis@example.org")
+    a.partners.add(own, shared)
+    b.partners.add(theirs, shared)
+    make_sub_promise(make_focus_area(a, "Fritid"), own, shared, title="Läxhjälp")
+    make_sub_promise(make_focus_area(b, "Trygghet"), theirs, shared, title="B:s hemliga dellöfte")
+    return {
+        "a": a,
+        "b": b,
+        "own": own,
+        "theirs": theirs,
+        "shared": shared,
+        "own_reporter": invited(own, "egen@example.org"),
+        "their_reporter": invited(theirs, "deras@b.example"),
+        "shared_reporter": invited(shared, "delad@b.example"),
+        "coordinator": make_coordinator(a, "samordnare"),
+    }
+
+
+def invite(client, partner, email="ny@example.org"):
+    return client.post(
+        reverse("admin:parties_membership_add"),
+        {"partner": partner.pk, "email": email, "first_name": "Nora", "last_name": "Ny"},
+        follow=True,
+    )
+
+
+def test_managed_partners_are_those_only_in_the_coordinators_promises(world):
+    assert list(Partner.objects.managed_by(world["coordinator"])) == [world["own"]]
+    superuser = make_user("admin", is_staff=True, is_superuser=True)
+    assert Partner.objects.managed_by(superuser).count() == 3
+    assert not Partner.objects.managed_by(make_user("nobody")).exists()
+
+
+def test_coordinator_cannot_link_another_promises_partner_by_import(client, world):
+    """The attack's first step: an error that says nothing about the partner."""
+    client.force_login(world["coordinator"])
+    for row in ["Hemlig part,other,,a\n", "Hemlig part,housing,hemlig@b.example,a\n"]:
+        preview, done = import_file(
+            client, "parties_partner", (HEADER + row).encode(), "p.csv", "csv"
+        )
+        page = preview.content.decode()
+        assert done is None
+        assert "”Hemlig part” finns redan i ett annat medborgarlöfte" in page
+        assert "en administratör kan koppla den till ditt" in page
+        if "other" in row:  # nothing of the partner's own details, only the file's
+            assert "hemlig@b.example" not in page
+            assert "housing" not in page
+            assert "bostadsbolag" not in page.lower()
+    assert not world["a"].partners.filter(pk=world["theirs"].pk).exists()
+
+
+def test_refused_link_imports_nothing_of_the_file(client, world):
+    client.force_login(world["coordinator"])
+    content = HEADER + "Ny förening,association,,a\nHemlig part,housing,hemlig@b.example,a\n"
+    _, done = import_file(client, "parties_partner", content.encode(), "p.csv", "csv")
+    assert done is None
+    assert not Partner.objects.filter(name="Ny förening").exists()
+
+
+def test_superuser_links_an_existing_partner_by_import(admin_client, world):
+    content = (HEADER + "Hemlig part,housing,hemlig@b.example,a\n").encode()
+    _, done = import_file(admin_client, "parties_partner", content, "p.csv", "csv")
+    assert done is not None
+    assert world["a"].partners.filter(pk=world["theirs"].pk).exists()
+    assert Partner.objects.filter(name="Hemlig part").count() == 1
+
+
+def test_import_cannot_change_a_shared_partners_details_but_may_repeat_them(client, world):
+    client.force_login(world["coordinator"])
+    same = HEADER + "Polisen,police,polis@example.org,a\nBacka IK,association,ny@backaik.se,a\n"
+    _, done = import_file(client, "parties_partner", same.encode(), "p.csv", "csv")
+    assert done is not None
+    world["own"].refresh_from_db()
+    assert world["own"].email == "ny@backaik.se"
+    changed = (HEADER + "Polisen,police,ny@polisen.se,a\n").encode()
+    preview, done = import_file(client, "parties_partner", changed, "p.csv", "csv")
+    assert done is None
+    assert "en administratör kan ändra dess typ och e-post" in preview.content.decode()
+    world["shared"].refresh_from_db()
+    assert world["shared"].email == "polis@example.org"
+
+
+def test_coordinator_cannot_invite_a_reporter_to_a_shared_partner(client, world):
+    client.force_login(world["coordinator"])
+    response = invite(client, world["shared"])
+    assert "Välj ett giltigt alternativ" in response.content.decode()
+    assert not get_user_model().objects.filter(email="ny@example.org").exists()
+    assert mail.outbox == []
+
+
+def test_coordinator_invites_a_reporter_to_their_own_partner(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world["coordinator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, world["own"])
+    user = get_user_model().objects.get(email="ny@example.org")
+    assert Membership.objects.filter(user=user, partner=world["own"]).exists()
+    assert [m.to for m in mail.outbox] == [["ny@example.org"]]
+
+
+def test_invitation_partner_choice_offers_only_managed_partners(client, world):
+    client.force_login(world["coordinator"])
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "parties", "model_name": "membership", "field_name": "partner", "term": ""},
+    )
+    assert [row["text"] for row in response.json()["results"]] == ["Backa IK"]
+    # A sub-promise may still name the shared partner.
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "lofte", "model_name": "responsibility", "field_name": "partner", "term": ""},
+    )
+    assert [row["text"] for row in response.json()["results"]] == ["Backa IK", "Polisen"]
+
+
+def test_shared_partners_details_are_read_only(client, world):
+    client.force_login(world["coordinator"])
+    url = reverse("admin:parties_partner_change", args=[world["shared"].pk])
+    page = client.get(url).content.decode()
+    assert 'name="email"' not in page
+    assert "delad@b.example" not in page  # its reporters are not listed
+    response = client.post(url, {"name": "Polisen", "kind": "police", "email": "ny@polisen.se"})
+    assert response.status_code == 403
+    world["shared"].refresh_from_db()
+    assert world["shared"].email == "polis@example.org"
+
+
+def test_own_partners_details_can_be_changed(client, world):
+    client.force_login(world["coordinator"])
+    url = reverse("admin:parties_partner_change", args=[world["own"].pk])
+    page = client.get(url).content.decode()
+    assert 'name="email"' in page
+    assert "egen@example.org" in page
+    data = {
+        "name": "Backa IK",
+        "kind": "association",
+        "email": "ny@backaik.se",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-0-id": Membership.objects.get(partner=world["own"]).pk,
+        "memberships-0-partner": world["own"].pk,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    world["own"].refresh_from_db()
+    assert world["own"].email == "ny@backaik.se"
+
+
+def test_shared_partners_reporters_cannot_be_seen_changed_or_removed(client, world):
+    client.force_login(world["coordinator"])
+    theirs = Membership.objects.get(user=world["shared_reporter"])
+    change = reverse("admin:parties_membership_change", args=[theirs.pk])
+    delete = reverse("admin:parties_membership_delete", args=[theirs.pk])
+    # Django's admin answers an object outside the list by sending one back to its index.
+    response = client.get(change, follow=True)
+    assert response.redirect_chain == [(reverse("admin:index"), 302)]
+    assert "delad@b.example" not in response.content.decode()
+    assert client.post(change, {"partner": world["own"].pk}).url == reverse("admin:index")
+    assert client.post(delete, {"post": "yes"}).url == reverse("admin:index")
+    client.post(
+        reverse("admin:parties_membership_changelist"),
+        {"action": "delete_selected", "_selected_action": [theirs.pk], "post": "yes"},
+    )
+    theirs.refresh_from_db()
+    assert theirs.partner == world["shared"]
+
+
+def test_own_partners_reporter_can_be_removed(client, world):
+    client.force_login(world["coordinator"])
+    mine = Membership.objects.get(user=world["own_reporter"])
+    delete = reverse("admin:parties_membership_delete", args=[mine.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Membership.objects.filter(pk=mine.pk).exists()
+
+
+def test_reporter_list_shows_only_managed_partners_reporters(client, world):
+    client.force_login(world["coordinator"])
+    url = reverse("admin:parties_membership_changelist")
+    page = client.get(url).content.decode()
+    assert "egen@example.org" in page
+    assert "delad@b.example" not in page
+    assert "deras@b.example" not in page
+    assert list(client.get(url, {"q": "delad"}).context["cl"].result_list) == []
+
+
+def test_invitation_is_sent_again_only_for_managed_partners(client, world):
+    client.force_login(world["coordinator"])
+    client.post(
+        reverse("admin:parties_membership_changelist"),
+        {
+            "action": "resend_invitation",
+            "_selected_action": [m.pk for m in Membership.objects.all()],
+            "index": 0,
+        },
+    )
+    assert [m.to for m in mail.outbox] == [["egen@example.org"]]
+
+
+def test_superuser_manages_the_shared_partners_reporters(admin_client, world):
+    page = admin_client.get(reverse("admin:parties_membership_changelist")).content.decode()
+    assert "delad@b.example" in page
+    url = reverse("admin:parties_partner_change", args=[world["shared"].pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="email"' in page
+    assert "delad@b.example" in page
+
+
+def test_the_attack_end_to_end_leaves_promise_b_unseen(client, world):
+    """Import-link B's partner, invite a sock puppet to it: both steps are refused."""
+    client.force_login(world["coordinator"])
+    content = (HEADER + "Hemlig part,housing,hemlig@b.example,a\n").encode()
+    import_file(client, "parties_partner", content, "p.csv", "csv")
+    invite(client, world["theirs"], email="sock@example.org")
+    assert not get_user_model().objects.filter(email="sock@example.org").exists()
+    assert not world["a"].partners.filter(pk=world["theirs"].pk).exists()
+    assert not SubPromise.objects.reported_by(world["coordinator"]).exists()
