@@ -76,6 +76,11 @@ def report_form(workdir: Path):
     return _get(_client(user), url)
 
 
+def coordinator_report_list(workdir: Path):
+    url = reverse("admin:followup_statusreport_changelist") + "?state__exact=submitted"
+    return _get(_client(_coordinator()), url)
+
+
 def admin_report_list(workdir: Path):
     url = reverse("admin:followup_statusreport_changelist") + "?state__exact=submitted"
     return _get(_client(_superuser()), url)
@@ -200,7 +205,8 @@ ALL = [
     TRIVIAL,
     Scenario("partner dashboard", dashboard),
     Scenario("report form", report_form),
-    Scenario("admin report list, filtered", admin_report_list, per_promise=False),
+    Scenario("admin report list, coordinator", coordinator_report_list),
+    Scenario("admin report list, superuser", admin_report_list, per_promise=False),
     Scenario("follow-up page", follow_up_page),
     Scenario("draft PDF render", draft_pdf, runs=5),
     Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=5),
