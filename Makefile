@@ -14,8 +14,9 @@ run: setup
 	$(MANAGE) demo_accounts
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# Connections close after each request, so no live-server thread holds the test database.
 test: setup
-	DJANGO_DEBUG=true $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
 
 # Synthetic data at one promise (S) and national scale (L); prints a table and writes
 # bench/results/latest.json. Uses a database of its own. Not part of `make test`.
