@@ -103,6 +103,8 @@ class StatusReport(models.Model):
     IMPLEMENTED = (Status.DONE, Status.PARTLY_DONE)
     # Partners edit while these hold; submitted and approved reports are read-only to them.
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+    # What the partner has handed in: counted as reported in progress bars and reminders.
+    HANDED_IN_STATES = (State.SUBMITTED, State.APPROVED)
 
     sub_promise = models.ForeignKey(
         "lofte.SubPromise",

@@ -17,8 +17,6 @@ from parties.models import Membership, Partner
 from .emails import send_reminder
 from .models import Reminder, ReportingPeriod, StatusReport
 
-DONE_STATES = (StatusReport.State.SUBMITTED, StatusReport.State.APPROVED)
-
 
 @dataclass
 class PartnerProgress:
@@ -50,7 +48,8 @@ def round_progress(period: ReportingPeriod) -> list[PartnerProgress]:
             total=Count("responsibilities", filter=in_promise, distinct=True),
             done=Count(
                 "responsibilities",
-                filter=in_promise & Q(Exists(reports.filter(state__in=DONE_STATES))),
+                filter=in_promise
+                & Q(Exists(reports.filter(state__in=StatusReport.HANDED_IN_STATES))),
                 distinct=True,
             ),
             begun_count=Count(
@@ -82,7 +81,7 @@ def unfinished_sub_promises(period: ReportingPeriod):
     return SubPromise.objects.filter(focus_area__promise=period.promise_id).exclude(
         Exists(
             StatusReport.objects.filter(
-                period=period, sub_promise=OuterRef("pk"), state__in=DONE_STATES
+                period=period, sub_promise=OuterRef("pk"), state__in=StatusReport.HANDED_IN_STATES
             )
         )
     )

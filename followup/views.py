@@ -26,8 +26,6 @@ from .models import ReportingPeriod, StatusReport
 from .services import ReportConflict, WorkflowError, get_or_start_report, save_report, submit_report
 
 State = StatusReport.State
-# What the partner has handed in: counted in the progress bar.
-HANDED_IN = (State.SUBMITTED, State.APPROVED)
 FIGURES_PREFIX = "figures"
 
 
@@ -113,7 +111,11 @@ class Round:
 
     @property
     def handed_in(self) -> int:
-        return sum(1 for row in self.rows if row.report and row.report.state in HANDED_IN)
+        return sum(
+            1
+            for row in self.rows
+            if row.report and row.report.state in StatusReport.HANDED_IN_STATES
+        )
 
     @property
     def days_left(self) -> int:
