@@ -155,8 +155,8 @@ def bare_weasyprint(workdir: Path):
     from django.conf import settings
     from weasyprint import HTML
 
-    from followup.document import render_document
-    from followup.pdf import PDF_VARIANT
+    from followup.document.data import render_document
+    from followup.document.pdf import PDF_VARIANT
 
     html = render_document(_draft_follow_up(), for_pdf=True)
     static_dir = Path(settings.STATICFILES_DIRS[0]).as_uri() + "/"

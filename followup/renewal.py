@@ -12,8 +12,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 
 from followup.models import StatusReport
-
-from .models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
 
 FINISHED = (StatusReport.Status.DONE,)
 

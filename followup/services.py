@@ -157,7 +157,7 @@ def _notify_after_commit(report: StatusReport) -> None:
 
     Robust: a mail server that is down must not undo, or seem to undo, the review.
     """
-    from .emails import send_review_notice
+    from .review.emails import send_review_notice
 
     transaction.on_commit(lambda: send_review_notice(report.pk), robust=True)
 
@@ -206,7 +206,7 @@ def mark_highlight(
         position=(last or 0) + 1,
         text=text if text is not None else report.achieved,
     )
-    from .emails import send_highlight_notice
+    from .review.emails import send_highlight_notice
 
     transaction.on_commit(lambda: send_highlight_notice(highlight.pk), robust=True)
     return highlight
@@ -214,8 +214,8 @@ def mark_highlight(
 
 def _frozen_copy(follow_up: FollowUp) -> dict:
     """The follow-up's page and PDF as they read now, with a fingerprint of both."""
-    from .document import render_document
-    from .pdf import render_pdf
+    from .document.data import render_document
+    from .document.pdf import render_pdf
 
     html = render_document(follow_up, for_pdf=False)
     pdf = render_pdf(render_document(follow_up, for_pdf=True))

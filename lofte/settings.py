@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "lofte",
     "parties",
     "followup",
+    "outcomes",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +127,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Template tags live beside the feature they serve, not in an app-wide folder.
+            "libraries": {
+                "portal": "followup.portal.templatetags",
+                "document_tags": "followup.document.templatetags",
+            },
         },
     },
 ]

@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from followup.views import home
-
 from . import views
 
 admin.site.site_header = "Medborgarlöften"
@@ -14,7 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("lofte.login_links")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("rapportering/", include("followup.portal_urls")),
-    path("uppfoljning/", include("followup.document_urls")),
-    path("", home, name="home"),
+    path("rapportering/", include("followup.portal.urls")),
+    path("uppfoljning/", include("followup.document.urls")),
+    path("", views.home, name="home"),
 ]

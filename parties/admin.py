@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from followup.emails import send_invitation
 from lofte.admin_scope import ScopedAdmin, ScopedImportExportMixin, ScopedTabularInline
+from parties.invitations import send_invitation
 
 from .models import Membership, Partner
 from .resources import PartnerResource

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from followup.document import build_document, render_document
+from followup.document.data import build_document, render_document
 from followup.models import FollowUp, Highlight
 from followup.services import WorkflowError, publish_follow_up
 

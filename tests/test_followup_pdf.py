@@ -9,12 +9,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import pdf as pdf_module
-from followup.document import render_document
+from followup.document import pdf as pdf_module
+from followup.document.data import render_document
+from followup.document.pdf import (
+    BASE_URL,
+    RefusedURL,
+    StaticFilesFetcher,
+    render_pdf,
+    static_prefix,
+)
+from followup.document.templatetags import css_string
 from followup.models import FollowUp, Highlight
-from followup.pdf import BASE_URL, RefusedURL, StaticFilesFetcher, render_pdf, static_prefix
 from followup.services import publish_follow_up
-from followup.templatetags.document_tags import css_string
 
 from .conftest import (
     make_coordinator,
@@ -128,7 +134,7 @@ def test_published_pdf_is_never_rendered_per_request(client, hisings_backa, monk
         raise AssertionError("rendered again")
 
     monkeypatch.setattr(pdf_module, "render_pdf", fail)
-    monkeypatch.setattr("followup.document_views.render_pdf", fail)
+    monkeypatch.setattr("followup.document.views.render_pdf", fail)
     assert client.get(url).content == first
 
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import FollowUp, ReportingPeriod, StatusReport
+from followup.renewal import renew_promise, unfinished_sub_promises
 from lofte.models import Commitment, Promise, SubPromise
-from lofte.renewal import renew_promise, unfinished_sub_promises
 
 from .conftest import (
     make_coordinator,

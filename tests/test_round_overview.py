@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import Reminder, StatusReport
-from followup.reminders import round_progress
+from followup.review.reminders import round_progress
 
 from .conftest import (
     make_coordinator,

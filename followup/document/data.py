@@ -15,10 +15,10 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext, ngettext, pgettext
 
+from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
 from lofte.models import Commitment, FocusArea, Responsibility, SubPromise
 
 from .chart import StatusChart, build_status_chart
-from .models import FollowUp, Highlight, ReportFigure, StatusReport
 
 Status = StatusReport.Status
 # Shown in this order in the chart, its table and the appendix; `None` is "no approved report".

@@ -11,10 +11,11 @@ from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .document import render_document
-from .models import FollowUp
+from followup.models import FollowUp
+from followup.services import freeze_follow_up
+
+from .data import render_document
 from .pdf import render_pdf
-from .services import freeze_follow_up
 
 
 def _get_published_follow_up(slug: str, *, heavy_field: str) -> FollowUp:

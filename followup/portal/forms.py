@@ -6,8 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReportFigure, StatusReport
-from .services import FigureData, ReportContent
+from followup.models import ReportFigure, StatusReport
+from followup.services import FigureData, ReportContent
 
 # Empty figure rows shown after the filled ones, so that nobody needs JavaScript to add one.
 EXTRA_FIGURE_ROWS = 2

@@ -6,12 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from followup.models import ReportingPeriod, StatusReport
+from followup.services import (
+    ReportConflict,
+    WorkflowError,
+    get_or_start_report,
+    save_report,
+    submit_report,
+)
 from lofte.models import FocusArea, Responsibility, SubPromise
 from parties.models import Partner
 
@@ -22,18 +30,9 @@ from .forms import (
     posted_initial,
     report_initial,
 )
-from .models import ReportingPeriod, StatusReport
-from .services import ReportConflict, WorkflowError, get_or_start_report, save_report, submit_report
 
 State = StatusReport.State
 FIGURES_PREFIX = "figures"
-
-
-def home(request):
-    """The front door: coordinators to admin, everyone else to the reporting portal."""
-    if request.user.is_authenticated and request.user.is_staff:
-        return redirect("admin:index")
-    return redirect("portal:dashboard")
 
 
 # ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .services import WorkflowError, approve_report, mark_highlight, return_report
+from followup.services import WorkflowError, approve_report, mark_highlight, return_report
 
 
 class ReturnForm(forms.Form):

@@ -11,6 +11,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 
+from followup.models import (
+    FollowUp,
+    Highlight,
+    Reminder,
+    ReportFigure,
+    ReportingPeriod,
+    StatusReport,
+)
+from followup.services import WorkflowError, approve_report, publish_follow_up
+from lofte.admin import PromiseAdmin
 from lofte.admin_scope import (
     ScopedAdmin,
     ScopedHistoryAdmin,
@@ -20,11 +30,13 @@ from lofte.admin_scope import (
 from lofte.models import Responsibility
 from parties.models import Partner
 
-from . import review_admin
-from .models import FollowUp, Highlight, Reminder, ReportFigure, ReportingPeriod, StatusReport
+from . import actions as review_actions
+from . import renewal
 from .reminders import remind_partners, round_progress
 from .resources import StatusReportResource
-from .services import WorkflowError, approve_report, publish_follow_up
+
+# Renewal reads the reports (what is unfinished), so the follow-up adds it to the promise's admin.
+PromiseAdmin.actions = [*PromiseAdmin.actions, renewal.make_next_promise]
 
 
 @admin.register(ReportingPeriod)
@@ -189,9 +201,9 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
     show_full_result_count = False
     inlines = [ReportFigureInline]
     actions = [
-        review_admin.approve_reports,
-        review_admin.return_reports,
-        review_admin.mark_highlights,
+        review_actions.approve_reports,
+        review_actions.return_reports,
+        review_actions.mark_highlights,
     ]
     change_form_template = "admin/followup/statusreport/change_form.html"
 
@@ -250,10 +262,10 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
 
     def return_view(self, request, object_id):
         report = self._get_report(request, object_id)
-        form = review_admin.ReturnForm(request.POST or None)
+        form = review_actions.ReturnForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             reports = self.get_queryset(request).filter(pk=report.pk)
-            done, refused = review_admin.return_selected(
+            done, refused = review_actions.return_selected(
                 self, request, reports, form.cleaned_data["comment"]
             )
             for reason in refused:
@@ -262,7 +274,7 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
                 self.message_user(request, _("The report is returned."), messages.SUCCESS)
             return redirect("admin:followup_statusreport_change", report.pk)
         queryset = self.get_queryset(request).filter(pk=report.pk)
-        return review_admin.render_return_page(self, request, queryset, form, action=None)
+        return review_actions.render_return_page(self, request, queryset, form, action=None)
 
     def previous_report(self, request, report: StatusReport) -> StatusReport | None:
         """The same sub-promise's report in the round before (or in the promise it renews)."""

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 
+from followup.models import Reminder, ReportingPeriod, StatusReport
 from lofte.models import Responsibility, SubPromise
 from parties.models import Membership, Partner
 
 from .emails import send_reminder
-from .models import Reminder, ReportingPeriod, StatusReport
 
 
 @dataclass

@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
 
+from followup.models import ReportingPeriod, StatusReport
 from lofte.models import SubPromise
 from lofte.resources import ScopedForeignKeyWidget, ScopedResource
-
-from .models import ReportingPeriod, StatusReport
 
 
 class StatusReportResource(ScopedResource):

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from followup.reminders import send_due_reminders
+from followup.review.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""The follow-up document (/uppfoljning/): its data, chart, template tags, PDF and views."""

@@ -1,0 +1,1 @@
+"""The partners' reporting portal (/rapportering/): rounds, sub-promises, the report form."""
