@@ -75,10 +75,16 @@ class StatusReportQuerySet(PromiseScopedQuerySet):
             return self
         return self.reported_by(user) | self.coordinated_by(user)
 
+    def led_by(self, user) -> "StatusReportQuerySet":
+        """Reports on sub-promises whose lead partner this user reports for."""
+        from lofte.models import SubPromise
+
+        return self.filter(sub_promise__in=SubPromise.objects.led_by(user))
+
     def editable_by(self, user) -> "StatusReportQuerySet":
-        """Reports this user may change in the portal: their partners', in an open round,
-        while a draft or returned."""
-        return self.reported_by(user).filter(
+        """Reports this user may change in the portal: their lead partner's, in an open
+        round, while a draft or returned. Co-partners write contributions instead."""
+        return self.led_by(user).filter(
             period__is_open=True, state__in=StatusReport.EDITABLE_STATES
         )
 
@@ -118,8 +124,10 @@ class StatusReport(models.Model):
         related_name="reports",
         verbose_name=_("reporting round"),
     )
+    # Empty until the lead chooses one: nothing is pre-selected, and a report cannot be
+    # handed in without a status.
     status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.NOT_STARTED
+        _("status"), max_length=16, choices=Status.choices, blank=True, default=""
     )
     achieved = models.TextField(_("what has been done"), blank=True)
     obstacles = models.TextField(
@@ -158,6 +166,9 @@ class StatusReport(models.Model):
         related_name="+",
         verbose_name=_("submitted by"),
     )
+    # When a coordinator first opened the handed-in report: from then on the lead can no
+    # longer take it back.
+    review_opened_at = models.DateTimeField(_("review opened at"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -179,8 +190,16 @@ class StatusReport(models.Model):
             models.UniqueConstraint(
                 fields=["sub_promise", "period"], name="status_report_once_per_period"
             ),
+            # Drafts (and returned reports being completed) may be unfinished; what is
+            # handed in has a status, and a reason when it was not done.
             models.CheckConstraint(
-                condition=~Q(status="not_done") | ~Q(obstacles=""),
+                condition=Q(state__in=["draft", "returned"]) | ~Q(status=""),
+                name="status_report_handed_in_has_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "returned"])
+                | ~Q(status="not_done")
+                | ~Q(obstacles=""),
                 name="status_report_not_done_has_reason",
             ),
             models.CheckConstraint(
@@ -195,6 +214,136 @@ class StatusReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sub_promise} – {self.period.name}"
+
+    # What handing in asks for, beyond a status: what was done, or why not.
+    NEEDS_ACHIEVED = (Status.DONE, Status.PARTLY_DONE, Status.IN_PROGRESS)
+    NEEDS_REASON = (Status.NOT_STARTED, Status.NOT_DONE)
+
+    def missing_for_submission(self) -> dict[str, str]:
+        """What is still missing before the report can be handed in, by field."""
+        return missing_for_submission(self.status, self.achieved, self.obstacles)
+
+
+def missing_for_submission(status: str, achieved: str, obstacles: str) -> dict[str, str]:
+    """The hand-in rule, shared by the form and the service: a status, and for done, partly
+    done or in progress what was done; for not started or not done, the reason."""
+    if not status:
+        return {"status": _("Choose the sub-promise's status before you hand in the report.")}
+    if status in StatusReport.NEEDS_ACHIEVED and not (achieved or "").strip():
+        return {"achieved": _("Describe what has been done before you hand in the report.")}
+    if status in StatusReport.NEEDS_REASON and not (obstacles or "").strip():
+        if status == StatusReport.Status.NOT_DONE:
+            return {
+                "obstacles": _(
+                    "Say why the sub-promise was not done: a reason is required for “Not done”."
+                )
+            }
+        return {"obstacles": _("Say why the work has not started yet.")}
+    return {}
+
+
+class ContributionQuerySet(PromiseScopedQuerySet):
+    promise_path = "report__period__promise"
+
+    def written_by(self, user) -> "ContributionQuerySet":
+        """Contributions of the partners this user reports for."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(partner__memberships__user=user)
+
+
+class Contribution(models.Model):
+    """A bidrag: a co-partner's own part of a joint sub-promise's report for a round.
+
+    The co-partner writes and marks it ready; the lead partner reads it beside the report,
+    takes from it what it wants, and hands in the report. A contribution never hands in or
+    locks anything.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        READY = "ready", _("Ready")
+
+    report = models.ForeignKey(
+        StatusReport,
+        on_delete=models.CASCADE,
+        related_name="contributions",
+        verbose_name=_("status report"),
+    )
+    partner = models.ForeignKey(
+        "parties.Partner",
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        verbose_name=_("partner"),
+    )
+    achieved = models.TextField(_("what we have done"), blank=True)
+    obstacles = models.TextField(_("obstacles"), blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    saved_at = models.DateTimeField(_("saved at"), null=True, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    ready_at = models.DateTimeField(_("marked ready at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    objects = ContributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "partner__name"]
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "partner"], name="contribution_once_per_partner"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(ready_at__isnull=False),
+                name="contribution_ready_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} – {self.report}"
+
+
+class ContributionFigureQuerySet(PromiseScopedQuerySet):
+    promise_path = "contribution__report__period__promise"
+
+
+class ContributionFigure(models.Model):
+    """A number a contribution gives, like a report's figures."""
+
+    contribution = models.ForeignKey(
+        Contribution,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name=_("contribution"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    label = models.CharField(_("label"), max_length=120)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+
+    objects = ContributionFigureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contribution", "position"]
+        verbose_name = _("contribution figure")
+        verbose_name_plural = _("contribution figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "position"], name="contribution_figure_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value} {self.unit}".strip()
 
 
 class ReportFigureQuerySet(PromiseScopedQuerySet):

@@ -14,7 +14,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import FollowUp, Highlight, ReportFigure, ReportingPeriod, StatusReport
+from lofte.models import Responsibility, SubPromise
+
+from .models import (
+    Contribution,
+    ContributionFigure,
+    FollowUp,
+    Highlight,
+    ReportFigure,
+    ReportingPeriod,
+    StatusReport,
+)
 
 State = StatusReport.State
 
@@ -29,6 +39,14 @@ class ReportConflict(WorkflowError):
     def __init__(self, current: StatusReport):
         super().__init__(_("The report was changed by someone else while you were editing it."))
         self.current = current
+
+
+class IncompleteReport(WorkflowError):
+    """A report handed in without what handing in asks for."""
+
+    def __init__(self, missing: dict[str, str]):
+        super().__init__(" ".join(str(message) for message in missing.values()))
+        self.missing = missing
 
 
 @dataclass
@@ -70,6 +88,17 @@ def _claim(report: StatusReport, *, states, version: int | None = None, **filter
     report.version = StatusReport.objects.values_list("version", flat=True).get(pk=report.pk)
 
 
+def _require_lead(report: StatusReport, user) -> None:
+    """Only the lead partner's reporters write and hand in a sub-promise's report."""
+    if not SubPromise.objects.led_by(user).filter(pk=report.sub_promise_id).exists():
+        raise WorkflowError(
+            _(
+                "Only the lead partner's reporters write and hand in this report; "
+                "co-partners describe their part in a contribution."
+            )
+        )
+
+
 def get_or_start_report(*, sub_promise, period: ReportingPeriod) -> StatusReport:
     """The report on this sub-promise for this round, begun as an empty draft if need be."""
     try:
@@ -87,6 +116,7 @@ def save_report(
     *, report: StatusReport, user, content: ReportContent, version: int
 ) -> StatusReport:
     """Saves a draft or returned report, unless someone saved it since `version`."""
+    _require_lead(report, user)
     _claim(report, states=StatusReport.EDITABLE_STATES, version=version, period__is_open=True)
     report.status = content.status
     report.achieved = content.achieved
@@ -115,13 +145,131 @@ def save_report(
 
 @transaction.atomic
 def submit_report(*, report: StatusReport, user, version: int | None = None) -> StatusReport:
-    """Hands a draft or returned report to the coordinators for review."""
+    """Hands a draft or returned report to the coordinators for review.
+
+    Only the lead partner's reporters hand in, and only a complete report: a status, and
+    what was done or why not (`StatusReport.missing_for_submission`).
+    """
+    _require_lead(report, user)
     _claim(report, states=StatusReport.EDITABLE_STATES, version=version, period__is_open=True)
+    current = StatusReport.objects.only("status", "achieved", "obstacles").get(pk=report.pk)
+    missing = current.missing_for_submission()
+    if missing:
+        raise IncompleteReport(missing)
     report.state = State.SUBMITTED
     report.submitted_at = timezone.now()
     report.submitted_by = user
+    report.review_opened_at = None
+    report.save(
+        update_fields=["state", "submitted_at", "submitted_by", "review_opened_at", "version"]
+    )
+    return report
+
+
+@transaction.atomic
+def withdraw_report(*, report: StatusReport, user) -> StatusReport:
+    """Takes a handed-in report back to draft, while no coordinator has opened it yet."""
+    _require_lead(report, user)
+    rows = StatusReport.objects.filter(
+        pk=report.pk, state=State.SUBMITTED, review_opened_at__isnull=True, period__is_open=True
+    )
+    if rows.update(version=F("version") + 1) != 1:
+        raise WorkflowError(
+            _("The report can no longer be taken back: the coordinator has begun reviewing it.")
+        )
+    report.version = StatusReport.objects.values_list("version", flat=True).get(pk=report.pk)
+    report.state = State.DRAFT
+    report.submitted_at = None
+    report.submitted_by = None
+    report._history_user = user
     report.save(update_fields=["state", "submitted_at", "submitted_by", "version"])
     return report
+
+
+def open_review(*, report: StatusReport, reviewer) -> bool:
+    """Records that a coordinator has begun reviewing a handed-in report (once)."""
+    return bool(
+        StatusReport.objects.filter(
+            pk=report.pk, state=State.SUBMITTED, review_opened_at__isnull=True
+        ).update(review_opened_at=timezone.now())
+    )
+
+
+@dataclass
+class ContributionContent:
+    """What a co-partner writes about its own part."""
+
+    achieved: str = ""
+    obstacles: str = ""
+    figures: list[FigureData] = field(default_factory=list)
+
+
+class ContributionConflict(WorkflowError):
+    """Someone else saved the contribution since this user loaded it."""
+
+    def __init__(self, current: Contribution):
+        super().__init__(
+            _("The contribution was changed by someone else while you were editing it.")
+        )
+        self.current = current
+
+
+@transaction.atomic
+def save_contribution(
+    *,
+    report: StatusReport,
+    partner,
+    user,
+    content: ContributionContent,
+    version: int,
+    ready: bool,
+) -> Contribution:
+    """Saves a co-partner's contribution (as a draft, or marked ready for the lead).
+
+    Allowed to the co-partner's reporters while the report is not handed in and the round
+    is open; `version` guards against overwriting a colleague's save.
+    """
+    if not (
+        Responsibility.objects.filter(
+            sub_promise=report.sub_promise_id,
+            partner=partner,
+            role=Responsibility.Role.CO,
+            partner__memberships__user=user,
+        ).exists()
+    ):
+        raise WorkflowError(_("Only the co-partners' reporters write contributions."))
+    if not StatusReport.objects.filter(
+        pk=report.pk, state__in=StatusReport.EDITABLE_STATES, period__is_open=True
+    ).exists():
+        raise WorkflowError(
+            _("The report is handed in or the round is closed: contributions can no longer change.")
+        )
+    contribution, _created = Contribution.objects.get_or_create(report=report, partner=partner)
+    if (
+        Contribution.objects.filter(pk=contribution.pk, version=version).update(
+            version=F("version") + 1
+        )
+        != 1
+    ):
+        raise ContributionConflict(Contribution.objects.get(pk=contribution.pk))
+    now = timezone.now()
+    contribution.version = version + 1
+    contribution.achieved = content.achieved
+    contribution.obstacles = content.obstacles
+    contribution.saved_at = now
+    contribution.saved_by = user
+    contribution.state = Contribution.State.READY if ready else Contribution.State.DRAFT
+    contribution.ready_at = now if ready else None
+    contribution._history_user = user
+    contribution.save()
+    contribution.figures.all().delete()
+    ContributionFigure.objects.bulk_create(
+        ContributionFigure(
+            contribution=contribution, position=i, label=f.label, value=f.value, unit=f.unit
+        )
+        for i, f in enumerate(content.figures, start=1)
+    )
+    return contribution
 
 
 @transaction.atomic

@@ -178,6 +178,16 @@ class SubPromiseQuerySet(PromiseScopedQuerySet):
             )
         )
 
+    def led_by(self, user) -> "SubPromiseQuerySet":
+        """Sub-promises whose lead partner this user reports for: they hand in its report."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            pk__in=Responsibility.objects.filter(
+                partner__memberships__user=user, role=Responsibility.Role.LEAD
+            ).values("sub_promise")
+        )
+
 
 class SubPromise(models.Model):
     """A dellöfte: one concrete undertaking by one or more partners."""

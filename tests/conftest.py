@@ -91,6 +91,7 @@ def make_period(promise: Promise, **fields) -> ReportingPeriod:
 
 
 def make_report(sub_promise: SubPromise, period: ReportingPeriod, **fields) -> StatusReport:
+    fields.setdefault("status", StatusReport.Status.NOT_STARTED)
     return StatusReport.objects.create(sub_promise=sub_promise, period=period, **fields)
 
 

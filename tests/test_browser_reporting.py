@@ -87,6 +87,11 @@ def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting
     page.get_by_role("link", name=re.compile("Hinder")).click()
     page.get_by_label("Hinder").fill("Köket stängde i maj.")
     page.get_by_role("button", name="Skicka in").click()
+    assert page.get_by_role(
+        "heading", name="Granska rapporten innan du skickar in den"
+    ).is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Bekräfta och skicka in").click()
     assert page.get_by_text("skickades till samordnarna").is_visible()
     assert page.locator(".state--submitted").first.inner_text() == "Inskickad"
     assert page.locator("#report-form").count() == 0

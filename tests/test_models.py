@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from followup.models import ReportFigure, StatusReport
 from lofte.models import Commitment, Responsibility
@@ -71,14 +72,30 @@ def test_ordering_keys_unique_within_parent(sub_promise):
     Commitment.objects.create(focus_area=other, position=1, text="c")
 
 
-def test_not_done_needs_a_reason(sub_promise):
+def test_handed_in_not_done_needs_a_reason(sub_promise):
     period = make_period(sub_promise.promise)
+    handed_in = {"state": StatusReport.State.SUBMITTED, "submitted_at": timezone.now()}
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_report(sub_promise, period, status=StatusReport.Status.NOT_DONE)
+        make_report(sub_promise, period, status=StatusReport.Status.NOT_DONE, **handed_in)
     report = make_report(
-        sub_promise, period, status=StatusReport.Status.NOT_DONE, obstacles="Lokalen brann."
+        sub_promise,
+        period,
+        status=StatusReport.Status.NOT_DONE,
+        obstacles="Lokalen brann.",
+        **handed_in,
     )
     assert report.obstacles == "Lokalen brann."
+
+
+def test_a_draft_saves_unfinished_but_a_handed_in_report_has_a_status(sub_promise):
+    period = make_period(sub_promise.promise)
+    draft = make_report(sub_promise, period, status="")
+    draft.status = StatusReport.Status.NOT_DONE  # no reason yet: fine while a draft
+    draft.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusReport.objects.filter(pk=draft.pk).update(
+            status="", state=StatusReport.State.SUBMITTED, submitted_at=timezone.now()
+        )
 
 
 def test_approved_report_records_its_review(sub_promise):

@@ -121,7 +121,7 @@ def test_dashboard_shows_open_round_with_deadline_and_own_sub_promises(client, w
     assert "Skola" in html and "Frukost i skolan" in html
     assert "Sommarlov" not in html  # the other partner's
     assert '<progress id="progress-' in html and 'max="1" value="1"' in html
-    assert "1 av 1 rapporter inskickade" in html
+    assert "1 av 1 dellöften klara" in html
     assert "Inskickad" in html
     assert "Hösten 2024" in html  # an earlier round, linked
 
@@ -204,7 +204,8 @@ def test_report_form_works_for_the_owner(client, world):
     html = page(response)
     assert response.status_code == 200
     assert "<title>Rapport: Frukost i skolan – Rapportering – Medborgarlöften</title>" in html
-    assert "<legend>Status</legend>" in html
+    assert "<legend>Dellöftets status</legend>" in html
+    assert "checked" not in html  # no status is pre-selected
     assert 'name="version" value="1"' in html
     # The indicator comes first, its target shown.
     assert 'name="figures-0-label" value="Utdelade frukostar"' in html
@@ -336,6 +337,15 @@ def test_save_draft_then_submit_records_who(client, world):
             figures=[("Utdelade frukostar", "1000", "st")],
         ),
     )
+    # Handing in shows the saved report as the coordinator reads it, to confirm.
+    html = page(response)
+    assert response.status_code == 200
+    assert "Granska rapporten innan du skickar in den" in html
+    assert "Frukost varje morgon, hela läsåret." in html
+    assert "Du skickar in den för" in html and "Familjebostäder" in html
+    report.refresh_from_db()
+    assert report.state == State.DRAFT and report.status == Status.DONE
+    response = client.post(url, {"action": "confirm", "version": str(report.version)})
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.state == State.SUBMITTED
@@ -365,6 +375,7 @@ def test_errors_keep_every_typed_character_and_link_to_fields(client, world):
     response = client.post(
         report_url(world.period, world.sub_promise),
         form_data(
+            action="submit",
             status=Status.NOT_DONE,
             achieved=achieved,
             next_steps="Fortsätta i höst",
@@ -383,7 +394,7 @@ def test_errors_keep_every_typed_character_and_link_to_fields(client, world):
     # Everything typed is shown again, escaped.
     assert "Vi har delat ut frukost.\nRad två med ”citat” &amp; &lt;b&gt;tecken&lt;/b&gt;." in html
     assert "Fortsätta i höst" in html
-    assert 'value="not_done" id="id_status_4" required checked' in html
+    assert 'value="not_done" id="id_status_4" checked' in html
     assert 'name="figures-0-value" value="många"' in html
     assert 'name="figures-1-value" value="12"' in html
     assert "Ange varför dellöftet inte genomfördes" in html
@@ -434,7 +445,7 @@ def test_version_conflict_keeps_both_texts(client, world):
 
 
 def test_conflict_with_a_submitted_report_shows_the_unsaved_text(client, world):
-    report = make_report(world.sub_promise, world.period)
+    report = make_report(world.sub_promise, world.period, status=Status.DONE, achieved="Klart")
     colleague = make_reporter(world.sub_promise.partners.get(), "kollega")
     submit_report(report=report, user=colleague)
     client.force_login(world.reporter)
@@ -446,7 +457,7 @@ def test_conflict_with_a_submitted_report_shows_the_unsaved_text(client, world):
     assert response.status_code == 403  # read-only now
     assert "Min text" in html
     report.refresh_from_db()
-    assert report.state == State.SUBMITTED and report.achieved == ""
+    assert report.state == State.SUBMITTED and report.achieved == "Klart"
 
 
 def test_hostile_text_is_escaped(client, world):
@@ -529,6 +540,6 @@ def test_report_page_query_count_does_not_grow(
             ReportFigure.objects.create(report=r, position=i + 1, label=f"Rad {i}", value=i)
     _add_sub_promises(world, figures)
     client.force_login(world.reporter)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(report_url(world.period, world.sub_promise))
     assert page(response).count('class="figure-row"') == figures + 1 + 2  # + indicator, extra

@@ -6,20 +6,25 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from followup.models import ReportFigure, StatusReport
-from followup.services import FigureData, ReportContent
+from followup.models import Contribution, ReportFigure, StatusReport, missing_for_submission
+from followup.services import ContributionContent, FigureData, ReportContent
 
 # Empty figure rows shown after the filled ones, so that nobody needs JavaScript to add one.
 EXTRA_FIGURE_ROWS = 2
 
 
 class ReportForm(forms.Form):
-    """What a reporter writes: status, what was done, obstacles and next steps."""
+    """What a reporter writes: status, what was done, obstacles and next steps.
+
+    A draft saves whatever is typed; handing in (`for_submission`) asks for a status and
+    what was done or why not.
+    """
 
     status = forms.ChoiceField(
-        label=_("Status"),
+        label=_("The sub-promise's status"),
         choices=StatusReport.Status.choices,
         widget=forms.RadioSelect,
+        required=False,
     )
     achieved = forms.CharField(
         label=_("What has been done"),
@@ -40,17 +45,36 @@ class ReportForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    def __init__(self, *args, for_submission: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.for_submission = for_submission
+
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("status") == StatusReport.Status.NOT_DONE
-            and not (cleaned.get("obstacles") or "").strip()
-        ):
-            self.add_error(
-                "obstacles",
-                _("Say why the sub-promise was not done: a reason is required for “Not done”."),
+        if self.for_submission:
+            missing = missing_for_submission(
+                cleaned.get("status") or "", cleaned.get("achieved"), cleaned.get("obstacles")
             )
+            for name, message in missing.items():
+                self.add_error(name, message)
         return cleaned
+
+
+class ContributionForm(forms.Form):
+    """What a co-partner writes about its own part of a joint sub-promise."""
+
+    achieved = forms.CharField(
+        label=_("What we have done"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Your organisation's part during the round: activities, who took part."),
+    )
+    obstacles = forms.CharField(
+        label=_("Obstacles"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class NumberField(forms.DecimalField):
@@ -72,6 +96,7 @@ class FigureForm(forms.Form):
         label=_("Value"),
         max_digits=14,
         decimal_places=2,
+        error_messages={"invalid": _("Write digits only, e.g. 20.")},
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     unit = forms.CharField(
@@ -132,9 +157,12 @@ FigureFormSet = forms.formset_factory(
 
 
 def report_initial(report: StatusReport | None) -> tuple[dict, list[dict]]:
-    """Initial values of the form and the figure rows for a saved report (or none)."""
+    """Initial values of the form and the figure rows for a saved report (or none).
+
+    Nothing is pre-selected: a status is what the lead chooses.
+    """
     if report is None:
-        return {"status": StatusReport.Status.NOT_STARTED, "version": 1}, []
+        return {"status": "", "version": 1}, []
     initial = {
         "status": report.status,
         "achieved": report.achieved,
@@ -145,6 +173,22 @@ def report_initial(report: StatusReport | None) -> tuple[dict, list[dict]]:
     figures = [
         {"label": f.label, "value": _plain_number(f.value), "unit": f.unit}
         for f in report.figures.all()
+    ]
+    return initial, figures
+
+
+def contribution_initial(contribution: Contribution | None) -> tuple[dict, list[dict]]:
+    """Initial values of the contribution form and its figure rows."""
+    if contribution is None:
+        return {"version": 1}, []
+    initial = {
+        "achieved": contribution.achieved,
+        "obstacles": contribution.obstacles,
+        "version": contribution.version,
+    }
+    figures = [
+        {"label": f.label, "value": _plain_number(f.value), "unit": f.unit}
+        for f in contribution.figures.all()
     ]
     return initial, figures
 
@@ -175,9 +219,18 @@ def _plain_number(value: Decimal) -> Decimal:
 def content_from(form: ReportForm, figures: BaseFigureFormSet) -> ReportContent:
     data = form.cleaned_data
     return ReportContent(
-        status=data["status"],
+        status=data["status"] or "",
         achieved=data["achieved"],
         obstacles=data["obstacles"],
         next_steps=data["next_steps"],
         figures=figures.figures(),
+    )
+
+
+def contribution_content_from(
+    form: ContributionForm, figures: BaseFigureFormSet
+) -> ContributionContent:
+    data = form.cleaned_data
+    return ContributionContent(
+        achieved=data["achieved"], obstacles=data["obstacles"], figures=figures.figures()
     )
