@@ -488,7 +488,7 @@ def report_form(request, period_id: int, sub_promise_id: int):
 
 
 def _focus_added_row(figures, index: int | None) -> None:
-    """"Add a row" brings the user back to the figures, in the new row (no JavaScript)."""
+    """ "Add a row" brings the user back to the figures, in the new row (no JavaScript)."""
     if index is not None and index < len(figures.forms):
         figures.forms[index].fields["label"].widget.attrs["autofocus"] = True
 
