@@ -508,6 +508,8 @@ class Highlight(models.Model):
         if self.report_id is None:
             return
         report = self.report
+        if self.follow_up_id and self.follow_up.state == FollowUp.State.PUBLISHED:
+            raise ValidationError(_("A published follow-up cannot be changed."))
         if report.state != StatusReport.State.APPROVED:
             raise ValidationError({"report": _("Only approved reports can be highlighted.")})
         follow_up = self.follow_up if self.follow_up_id else None

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 
 from followup.models import (
+    Contribution,
     FollowUp,
     Highlight,
     Reminder,
@@ -19,7 +20,7 @@ from followup.models import (
     ReportingPeriod,
     StatusReport,
 )
-from followup.services import WorkflowError, approve_report, publish_follow_up
+from followup.services import WorkflowError, approve_report, open_review, publish_follow_up
 from lofte.admin import PromiseAdmin
 from lofte.admin_scope import (
     ScopedAdmin,
@@ -27,7 +28,7 @@ from lofte.admin_scope import (
     ScopedImportExportMixin,
     ScopedTabularInline,
 )
-from lofte.models import Responsibility
+from lofte.models import Responsibility, SubPromise
 from parties.models import Partner
 
 from . import actions as review_actions
@@ -91,8 +92,12 @@ class ReportingPeriodAdmin(ScopedAdmin):
             "rows": rows,
             "behind": [row for row in rows if row.behind],
             "not_begun": [row for row in rows if not row.begun and row.total],
-            "total": sum(row.total for row in rows),
-            "done": sum(row.done for row in rows),
+            "sub_promises": SubPromise.objects.filter(
+                focus_area__promise=period.promise_id
+            ).count(),
+            "handed_in": StatusReport.objects.filter(
+                period=period, state__in=StatusReport.HANDED_IN_STATES
+            ).count(),
             "can_remind": self.has_change_permission(request, period) and period.is_open,
             "reminders": Reminder.objects.filter(period=period)
             .select_related("user")
@@ -194,6 +199,7 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
         "saved_by",
         "submitted_at",
         "submitted_by",
+        "review_opened_at",
         "reviewed_at",
         "reviewed_by",
     ]
@@ -300,6 +306,14 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
                 report.state == StatusReport.State.SUBMITTED
                 and self.has_change_permission(request, report)
             )
+            extra_context["contributions"] = (
+                Contribution.objects.filter(report=report, saved_at__isnull=False)
+                .select_related("partner", "saved_by")
+                .prefetch_related("figures")
+            )
+            if extra_context["can_review"] and request.method == "GET":
+                # From now on the lead can no longer take the report back.
+                open_review(report=report, reviewer=request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -418,11 +432,32 @@ class FollowUpAdmin(ScopedAdmin):
 
 @admin.register(Highlight)
 class HighlightAdmin(ScopedAdmin):
+    """Highlights of draft follow-ups; a published follow-up's are shown, never changed."""
+
     list_display = ["text", "report", "follow_up", "position"]
     list_filter = ["follow_up"]
     list_select_related = ["follow_up", "report__sub_promise", "report__period"]
     search_fields = ["text", "report__sub_promise__title"]
     autocomplete_fields = ["follow_up", "report"]
+
+    def _published(self, obj) -> bool:
+        return obj is not None and obj.follow_up.state == FollowUp.State.PUBLISHED
+
+    def has_change_permission(self, request, obj=None):
+        return not self._published(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._published(obj) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        frozen = queryset.filter(follow_up__state=FollowUp.State.PUBLISHED)
+        if frozen.exists():
+            self.message_user(
+                request,
+                _("Highlights of a published follow-up cannot be deleted; they were kept."),
+                messages.WARNING,
+            )
+        queryset.exclude(follow_up__state=FollowUp.State.PUBLISHED).delete()
 
 
 @admin.register(Reminder)

@@ -1,7 +1,9 @@
 """Who is late in a reporting round, and reminding them.
 
-A report counts as done for the round once it is submitted or approved; a sub-promise
-without one is unfinished. The round overview and the daily `send_reminders` both use this.
+Each partner owes what its part asks: the lead a handed-in (submitted or approved) report,
+a co-partner a contribution marked ready (or nothing more once the lead has handed in). The
+round overview and the daily `send_reminders` both count this way, so a reminder goes only
+to partners that owe something.
 """
 
 import datetime
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 
-from followup.models import Reminder, ReportingPeriod, StatusReport
+from followup.models import Contribution, Reminder, ReportingPeriod, StatusReport
 from lofte.models import Responsibility, SubPromise
 from parties.models import Membership, Partner
 
@@ -35,12 +37,43 @@ class PartnerProgress:
         return self.done < self.total
 
 
+def _handed_in(period: ReportingPeriod, sub_promise):
+    return StatusReport.objects.filter(
+        period=period, sub_promise=sub_promise, state__in=StatusReport.HANDED_IN_STATES
+    )
+
+
+def _ready_contribution(period: ReportingPeriod, sub_promise, partner):
+    return Contribution.objects.filter(
+        report__period=period,
+        report__sub_promise=sub_promise,
+        partner=partner,
+        state=Contribution.State.READY,
+    )
+
+
+def _owed_done(period: ReportingPeriod, sub_promise, partner, role) -> Q:
+    """A responsibility whose partner has done its part this round."""
+    return Q(Exists(_handed_in(period, sub_promise))) | (
+        Q(**{role: Responsibility.Role.CO})
+        & Q(Exists(_ready_contribution(period, sub_promise, partner)))
+    )
+
+
 def round_progress(period: ReportingPeriod) -> list[PartnerProgress]:
-    """Per partner of the round's promise: its sub-promises, how many are reported, and
-    whether it has begun at all. One query, whatever the number of partners."""
+    """Per partner of the round's promise: its sub-promises, how many of its parts are done
+    (lead: report handed in; co-partner: contribution ready), and whether it has begun at
+    all. One query, whatever the number of partners."""
     in_promise = Q(responsibilities__sub_promise__focus_area__promise=period.promise_id)
-    reports = StatusReport.objects.filter(
-        period=period, sub_promise=OuterRef("responsibilities__sub_promise")
+    sub_promise = OuterRef("responsibilities__sub_promise")
+    begun_report = StatusReport.objects.filter(period=period, sub_promise=sub_promise).filter(
+        Q(saved_at__isnull=False) | ~Q(state=StatusReport.State.DRAFT)
+    )
+    begun_contribution = Contribution.objects.filter(
+        report__period=period,
+        report__sub_promise=sub_promise,
+        partner=OuterRef("pk"),
+        saved_at__isnull=False,
     )
     partners = (
         Partner.objects.filter(promises=period.promise_id)
@@ -49,18 +82,15 @@ def round_progress(period: ReportingPeriod) -> list[PartnerProgress]:
             done=Count(
                 "responsibilities",
                 filter=in_promise
-                & Q(Exists(reports.filter(state__in=StatusReport.HANDED_IN_STATES))),
+                & _owed_done(period, sub_promise, OuterRef("pk"), "responsibilities__role"),
                 distinct=True,
             ),
             begun_count=Count(
                 "responsibilities",
                 filter=in_promise
-                & Q(
-                    Exists(
-                        reports.filter(
-                            Q(saved_at__isnull=False) | ~Q(state=StatusReport.State.DRAFT)
-                        )
-                    )
+                & (
+                    (Q(responsibilities__role=Responsibility.Role.LEAD) & Q(Exists(begun_report)))
+                    | Q(Exists(begun_contribution))
                 ),
                 distinct=True,
             ),
@@ -79,17 +109,17 @@ def round_progress(period: ReportingPeriod) -> list[PartnerProgress]:
 def unfinished_sub_promises(period: ReportingPeriod):
     """Sub-promises of the round's promise without a submitted or approved report."""
     return SubPromise.objects.filter(focus_area__promise=period.promise_id).exclude(
-        Exists(
-            StatusReport.objects.filter(
-                period=period, sub_promise=OuterRef("pk"), state__in=StatusReport.HANDED_IN_STATES
-            )
-        )
+        Exists(_handed_in(period, OuterRef("pk")))
     )
 
 
 def unfinished_by_reporter(period: ReportingPeriod, partners=None) -> dict[int, set[int]]:
-    """For each reporter (user id): the unfinished sub-promises their partners answer for."""
-    rows = Responsibility.objects.filter(sub_promise__in=unfinished_sub_promises(period))
+    """For each reporter (user id): the sub-promises where their partners still owe their
+    part (lead: the report; co-partner: a contribution marked ready)."""
+    rows = Responsibility.objects.filter(sub_promise__in=unfinished_sub_promises(period)).exclude(
+        Q(role=Responsibility.Role.CO)
+        & Q(Exists(_ready_contribution(period, OuterRef("sub_promise"), OuterRef("partner"))))
+    )
     if partners is not None:
         rows = rows.filter(partner__in=partners)
     memberships = Membership.objects.filter(
@@ -101,7 +131,7 @@ def unfinished_by_reporter(period: ReportingPeriod, partners=None) -> dict[int, 
     result = defaultdict(set)
     for user_id, partner_id in memberships.values_list("user_id", "partner_id"):
         result[user_id] |= sub_promises_of_partner[partner_id]
-    return dict(result)
+    return {user_id: subs for user_id, subs in result.items() if subs}
 
 
 def due_kind(period: ReportingPeriod, today: datetime.date) -> str | None:

@@ -2,14 +2,17 @@
 
 A report is found by its round (by name) and its sub-promise (by number, as exported).
 Imports write the content (status and texts); the state is shown but never imported, so an
-import cannot approve anything. New reports begin as drafts.
+import cannot approve anything. New reports begin as drafts. An import never changes what a
+partner has written: a report a partner has saved, or one with a partner's contribution, is
+refused with that reason. The export carries the co-partners' contributions.
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from import_export import fields
 
-from followup.models import ReportingPeriod, StatusReport
+from followup.models import Contribution, ReportingPeriod, StatusReport
 from lofte.models import SubPromise
 from lofte.resources import ScopedForeignKeyWidget, ScopedResource
 
@@ -35,6 +38,7 @@ class StatusReportResource(ScopedResource):
     obstacles = fields.Field(attribute="obstacles", column_name="hinder")
     next_steps = fields.Field(attribute="next_steps", column_name="nästa steg")
     state = fields.Field(column_name="tillstånd", readonly=True)
+    contributions = fields.Field(column_name="bidrag", readonly=True)
 
     class Meta:
         model = StatusReport
@@ -49,6 +53,7 @@ class StatusReportResource(ScopedResource):
             "obstacles",
             "next_steps",
             "state",
+            "contributions",
         ]
         import_id_fields = ["period", "sub_promise"]
         skip_unchanged = True
@@ -66,6 +71,26 @@ class StatusReportResource(ScopedResource):
 
     def dehydrate_state(self, obj: StatusReport) -> str:
         return obj.get_state_display()
+
+    def export(self, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = self.get_queryset()
+        # The contributions of every exported report in one query, not one per row.
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "contributions",
+                queryset=Contribution.objects.filter(saved_at__isnull=False)
+                .select_related("partner")
+                .order_by("partner__name"),
+            )
+        )
+        return super().export(queryset=queryset, **kwargs)
+
+    def dehydrate_contributions(self, obj: StatusReport) -> str:
+        return "\n\n".join(
+            f"{c.partner.name} ({c.get_state_display().lower()}): {c.achieved}"
+            for c in obj.contributions.all()
+        )
 
     def check_row(self, row, errors):
         promise = self.promise_for(row.get("löfte"), errors)
@@ -109,6 +134,17 @@ class StatusReportResource(ScopedResource):
             raise ValidationError(
                 _("The report on sub-promise %(id)s is %(state)s and cannot be changed by import.")
                 % {"id": instance.sub_promise_id, "state": instance.get_state_display().lower()}
+            )
+        if instance.pk and (
+            instance.saved_at is not None
+            or instance.contributions.filter(saved_at__isnull=False).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "A partner has already written the report on sub-promise %(id)s; an "
+                    "import never changes what a partner has saved."
+                )
+                % {"id": instance.sub_promise_id}
             )
         # A partner editing the report at the same time must not overwrite this silently.
         if instance.pk:
