@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from followup.models import (
+    Contribution,
     FollowUp,
     Highlight,
     ReportFigure,
@@ -191,6 +192,24 @@ def _build_promise(number: int, size: Size, partner_ids: list[int]) -> None:
                 report_id=pk, position=1, label="Deltagare", value=pk % 200, unit="personer"
             )
             for pk in report_ids
+        ],
+    )
+    # Every sub-promise is joint: its co-partner writes a contribution each round.
+    co_of = {r.sub_promise_id: r.partner_id for r in responsibilities if r.role == "co"}
+    _bulk(
+        Contribution,
+        [
+            Contribution(
+                report_id=pk,
+                partner_id=co_of[sub_id],
+                achieved=f"Syntetiskt bidrag ({pk}).",
+                state="ready" if pk % 2 else "draft",
+                saved_at=now,
+                ready_at=now if pk % 2 else None,
+            )
+            for pk, sub_id in StatusReport.objects.filter(period__promise=promise).values_list(
+                "pk", "sub_promise_id"
+            )
         ],
     )
     follow_up = FollowUp.objects.create(
