@@ -118,15 +118,35 @@ class Reporter(_Session):
             allow_redirects=False,
             catch_response=True,
         ) as response:
-            if response.status_code == 302:
+            confirm = VERSION.search(response.text) if submit else None
+            if response.status_code == 302 and not submit:
                 acknowledged[url] = text
-                if submit:
-                    self.pending.pop(0)
+                response.success()
+            elif response.status_code == 200 and confirm:
+                # Handing in saves the draft, then asks for a confirmation.
+                acknowledged[url] = text
                 response.success()
             elif response.status_code in (403, 409):
                 response.success()  # refused on purpose (read-only or a conflict): not lost
             else:
                 response.failure(f"save answered {response.status_code}")
+        if confirm:
+            with self.client.post(
+                f"{self.base}{url}",
+                data={
+                    "csrfmiddlewaretoken": token.group(1),
+                    "version": confirm.group(1),
+                    "action": "confirm",
+                },
+                name="report confirm",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code == 302:
+                    self.pending.pop(0)
+                    response.success()
+                else:
+                    response.failure(f"confirm answered {response.status_code}")
 
 
 class Coordinator(_Session):
