@@ -94,6 +94,41 @@ def make_report(sub_promise: SubPromise, period: ReportingPeriod, **fields) -> S
     return StatusReport.objects.create(sub_promise=sub_promise, period=period, **fields)
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(settings):
+    """Queued tasks run where they are queued; tests of the queue itself use `db_queue`."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
+@pytest.fixture
+def db_queue(settings):
+    """Tasks wait in the database for a worker, as in production."""
+    settings.TASKS = DATABASE_TASKS
+
+
+def run_queued_tasks() -> int:
+    """Runs what waits in the database queue, in this process, as `db_worker --batch` would."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    before = DBTaskResult.objects.exclude(status="READY").count()
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
+    return DBTaskResult.objects.exclude(status="READY").count() - before
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (login-link throttling lives there)."""
