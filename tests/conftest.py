@@ -94,6 +94,17 @@ def make_report(sub_promise: SubPromise, period: ReportingPeriod, **fields) -> S
     return StatusReport.objects.create(sub_promise=sub_promise, period=period, **fields)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite's test database is a file, so that a worker process can open it too."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -112,11 +123,21 @@ def db_queue(settings):
 
 def run_queued_tasks() -> int:
     """Runs what waits in the database queue, in this process, as `db_worker --batch` would."""
-    from django_tasks_db.management.commands.db_worker import Worker
+    from unittest import mock
+
+    from django_tasks_db.management.commands import db_worker
     from django_tasks_db.models import DBTaskResult
 
     before = DBTaskResult.objects.exclude(status="READY").count()
-    Worker(
+    # The worker closes connections between tasks; here that would be the test's own,
+    # which holds its transaction.
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _run_batch(db_worker.Worker)
+    return DBTaskResult.objects.exclude(status="READY").count() - before
+
+
+def _run_batch(worker_class) -> None:
+    worker_class(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -126,7 +147,6 @@ def run_queued_tasks() -> int:
         worker_id="test-worker",
         excluded_queue_names=[],
     ).run()
-    return DBTaskResult.objects.exclude(status="READY").count() - before
 
 
 @pytest.fixture(autouse=True)
