@@ -8,11 +8,25 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install lock lint format messages bench loadtest clean
+.PHONY: run serve worker test setup install lock lint format messages bench loadtest clean
 
+# The development server and a task worker (publishing, email), stopped together by Ctrl-C.
 run: setup
 	$(MANAGE) demo_accounts
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT)
+
+# As production runs it: gunicorn (gunicorn.conf.py) with debug off, and a worker. Needs
+# DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; DJANGO_HTTPS=false to try it over plain HTTP.
+serve: setup
+	DJANGO_DEBUG=false $(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DJANGO_DEBUG=false GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn lofte.wsgi
+
+# A task worker alone, for a second terminal or another machine.
+worker: install
+	$(MANAGE) db_worker --no-reload
 
 # Connections close after each request, so no live-server thread holds the test database.
 test: setup
@@ -33,6 +47,7 @@ setup: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_roles
 	$(MANAGE) loaddata hisings_backa_2024_2025
+	$(MANAGE) collectstatic --noinput --verbosity 0
 
 install: $(INSTALLED)
 

@@ -183,15 +183,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Production serves `collectstatic`'s compressed, hashed copies through WhiteNoise; debug
-# serves the files as they are, so nothing needs collecting to develop or test.
+# `collectstatic` writes compressed copies with a hash in each name, which WhiteNoise serves
+# with far-future caching; under debug the names stay plain and nothing needs collecting.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
 # Slow and fallible work (publishing, email) runs on a task queue held in the database we
@@ -233,6 +229,8 @@ SITE_URL = env_str("DJANGO_SITE_URL", "http://localhost:8000").rstrip("/")
 if not DEBUG and env_bool("DJANGO_HTTPS", default=True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Load balancers ask over plain HTTP, from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

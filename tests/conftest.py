@@ -121,6 +121,19 @@ def db_queue(settings):
     settings.TASKS = DATABASE_TASKS
 
 
+def subprocess_database_url() -> str:
+    """The URL of the test database, for another process."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
+    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def run_queued_tasks() -> int:
     """Runs what waits in the database queue, in this process, as `db_worker --batch` would."""
     from unittest import mock

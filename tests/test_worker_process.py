@@ -7,10 +7,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
@@ -19,19 +17,10 @@ from followup.models import FollowUp, StatusReport
 from followup.services import publish_follow_up
 from lofte.models import SubPromise
 
-from .conftest import make_coordinator, make_period, make_reporter
+from .conftest import make_coordinator, make_period, make_reporter, subprocess_database_url
 from .document_data import build_promise
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    """The URL of the test database, for another process."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
-    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def wait_for(condition, what: str, process, seconds: float = 120) -> None:
@@ -54,7 +43,7 @@ def test_worker_process_publishes_while_a_reporter_saves(client, db_queue):
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         "DJANGO_DEBUG": "true",
         "DJANGO_TASKS_BACKEND": "database",
         "DJANGO_CONN_MAX_AGE": "0",
