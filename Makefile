@@ -29,8 +29,10 @@ worker: install
 	$(MANAGE) db_worker --no-reload
 
 # Connections close after each request, so no live-server thread holds the test database.
+# Two pytest-xdist processes (one a core); TEST_PROCESSES=0 runs the suite in one.
+TEST_PROCESSES ?= 2
 test: setup
-	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # Synthetic data at one promise (S) and national scale (L); prints a table and writes
 # bench/results/latest.json. Uses a database of its own. Not part of `make test`.

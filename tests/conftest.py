@@ -110,9 +110,17 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_inline(settings):
-    """Queued tasks run where they are queued; tests of the queue itself use `db_queue`."""
+def _tasks_run_inline_and_static_files_by_plain_names(settings):
+    """Queued tasks run where they are queued; tests of the queue itself use `db_queue`.
+
+    Tests run with debug off, where the hashed names of a `collectstatic` left in the
+    checkout would be linked; the live server serves the source files by their plain names.
+    """
     settings.TASKS = IMMEDIATE_TASKS
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
