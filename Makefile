@@ -8,15 +8,31 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install lock lint format messages bench loadtest clean
+.PHONY: run serve worker test setup install lock lint format messages bench loadtest clean
 
+# The development server and a task worker (publishing, email), stopped together by Ctrl-C.
 run: setup
 	$(MANAGE) demo_accounts
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT)
+
+# As production runs it: gunicorn (gunicorn.conf.py) with debug off, and a worker. Needs
+# DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; DJANGO_HTTPS=false to try it over plain HTTP.
+serve: setup
+	DJANGO_DEBUG=false $(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DJANGO_DEBUG=false GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn lofte.wsgi
+
+# A task worker alone, for a second terminal or another machine.
+worker: install
+	$(MANAGE) db_worker --no-reload
 
 # Connections close after each request, so no live-server thread holds the test database.
+# Two pytest-xdist processes (one a core); TEST_PROCESSES=0 runs the suite in one.
+TEST_PROCESSES ?= 2
 test: setup
-	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # Synthetic data at one promise (S) and national scale (L); prints a table and writes
 # bench/results/latest.json. Uses a database of its own. Not part of `make test`.
@@ -33,6 +49,7 @@ setup: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_roles
 	$(MANAGE) loaddata hisings_backa_2024_2025
+	$(MANAGE) collectstatic --noinput --verbosity 0
 
 install: $(INSTALLED)
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def use_own_database(suffix: str) -> str:
+def use_own_database(suffix: str, folder: Path = ROOT / "bench") -> str:
     """Points DATABASE_URL at an empty benchmark database and returns a label for it."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
@@ -39,7 +39,7 @@ def use_own_database(suffix: str) -> str:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + name))
         return f"PostgreSQL ({name})"
-    path = ROOT / "bench" / f"bench{suffix}.sqlite3"
+    path = folder / f"bench{suffix}.sqlite3"
     path.unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     return f"SQLite ({path.name})"
@@ -90,7 +90,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
 
-    database = use_own_database("_bench_smoke" if args.smoke else "_bench")
+    if args.smoke:
+        # Named after the process, in a temporary folder: two runs never share it.
+        smoke_dir = tempfile.TemporaryDirectory()
+        database = use_own_database(f"_bench_smoke_{os.getpid()}", Path(smoke_dir.name))
+        try:
+            return measure(args, database)
+        finally:
+            drop_database(os.environ["DATABASE_URL"])
+            smoke_dir.cleanup()
+    return measure(args, use_own_database("_bench"))
+
+
+def drop_database(url: str) -> None:
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+        from django.db import connections
+        from psycopg import sql
+
+        connections.close_all()
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            conn.execute(statement.format(sql.Identifier(name)))
+
+
+def measure(args, database: str) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lofte.settings")
     os.environ.setdefault("DJANGO_DEBUG", "true")
     sys.path.insert(0, str(ROOT))
@@ -103,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench import scenarios, synthetic
 
     settings.DEBUG = False  # time what production runs, not the debug toolbar of Django
+    # Static files by their plain names: no `collectstatic` needed to measure views.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
     call_command("setup_roles", verbosity=0)

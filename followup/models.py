@@ -387,7 +387,14 @@ class FollowUp(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        # Publication asked for; a worker renders the frozen copy (followup/publishing.py).
+        PUBLISHING = "publishing", _("Publishing…")
+        # The render failed: the error is kept, and the follow-up can be published again.
+        FAILED = "failed", _("Publishing failed")
         PUBLISHED = "published", _("Published")
+
+    # States in which the content may still be edited and publication asked for.
+    EDITABLE_STATES = (State.DRAFT, State.FAILED)
 
     promise = models.ForeignKey(
         "lofte.Promise",
@@ -433,6 +440,12 @@ class FollowUp(models.Model):
         editable=False,
         help_text=_("A fingerprint of the frozen copy; empty until it is made."),
     )
+    publish_error = models.TextField(
+        _("publishing error"),
+        blank=True,
+        editable=False,
+        help_text=_("Why the last attempt to publish failed."),
+    )
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -446,8 +459,12 @@ class FollowUp(models.Model):
                 name="follow_up_dates_in_order",
             ),
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(published_at__isnull=False),
+                condition=~Q(state="published") | Q(published_at__isnull=False),
                 name="follow_up_publication_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "publishing", "failed", "published"]),
+                name="follow_up_state_valid",
             ),
         ]
 
@@ -508,7 +525,7 @@ class Highlight(models.Model):
         if self.report_id is None:
             return
         report = self.report
-        if self.follow_up_id and self.follow_up.state == FollowUp.State.PUBLISHED:
+        if self.follow_up_id and self.follow_up.state not in FollowUp.EDITABLE_STATES:
             raise ValidationError(_("A published follow-up cannot be changed."))
         if report.state != StatusReport.State.APPROVED:
             raise ValidationError({"report": _("Only approved reports can be highlighted.")})

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from lofte.models import Responsibility, SubPromise
 
@@ -325,7 +326,7 @@ def mark_highlight(
     if follow_up is None:
         follow_up = (
             FollowUp.objects.select_for_update()
-            .filter(promise=promise, state=FollowUp.State.DRAFT)
+            .filter(promise=promise, state__in=FollowUp.EDITABLE_STATES)
             .order_by("-covers_to", "-pk")
             .first()
         )
@@ -342,7 +343,7 @@ def mark_highlight(
         follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if follow_up.promise_id != promise.pk:
         raise WorkflowError(_("The report belongs to another promise than the follow-up."))
-    if follow_up.state != FollowUp.State.DRAFT:
+    if follow_up.state not in FollowUp.EDITABLE_STATES:
         raise WorkflowError(_("A published follow-up cannot be changed."))
     existing = follow_up.highlights.filter(report=report).first()
     if existing is not None:
@@ -371,31 +372,63 @@ def _frozen_copy(follow_up: FollowUp) -> dict:
     return {"published_html": html, "published_pdf": pdf, "etag": etag}
 
 
-@transaction.atomic
 def publish_follow_up(*, follow_up: FollowUp, user) -> FollowUp:
-    """Publishes a draft follow-up and freezes its page and PDF.
+    """Asks for a draft (or failed) follow-up to be published; a worker renders it.
 
-    The stored copies are what citizens get from then on: later edits to the promise, the
-    reports or the highlights never change a published document.
+    Claiming the follow-up and queueing its render is one short UPDATE and one INSERT: the
+    render itself (seconds for a big promise) runs in `render_publication`, outside any
+    transaction, so reporters' saves never wait for it. Only the request that moves the
+    follow-up to "publishing" queues a render, so publishing twice makes one version.
     """
-    current = (
-        FollowUp.objects.select_for_update()
-        .select_related("promise")
-        .defer("published_html", "published_pdf")
-        .get(pk=follow_up.pk)
-    )
-    if current.state != FollowUp.State.DRAFT:
-        raise WorkflowError(_("“%(title)s” is already published.") % {"title": current.title})
-    now = timezone.now()
-    current.state = FollowUp.State.PUBLISHED
-    current.published_at = now
-    current.published_by = user
-    copy = _frozen_copy(current)
-    FollowUp.objects.filter(pk=current.pk).update(
-        state=current.state, published_at=now, published_by=user, frozen_at=now, **copy
-    )
-    follow_up.refresh_from_db()
+    with transaction.atomic():
+        claimed = FollowUp.objects.filter(
+            pk=follow_up.pk, state__in=FollowUp.EDITABLE_STATES
+        ).update(state=FollowUp.State.PUBLISHING, published_by=user, publish_error="")
+        if not claimed:
+            current = FollowUp.objects.only("title", "state").get(pk=follow_up.pk)
+            if current.state == FollowUp.State.PUBLISHING:
+                raise WorkflowError(
+                    _("“%(title)s” is already being published.") % {"title": current.title}
+                )
+            raise WorkflowError(_("“%(title)s” is already published.") % {"title": current.title})
+        render_publication.enqueue(follow_up.pk)
+    follow_up.refresh_from_db(fields=["state", "published_at", "published_by", "publish_error"])
     return follow_up
+
+
+@task()
+def render_publication(follow_up_id: int) -> str:
+    """Renders and freezes a follow-up that is being published, then marks it published.
+
+    The render runs outside any transaction; the result is stored by one UPDATE that
+    succeeds only while the follow-up is still "publishing", so a second run of this task
+    (a retry, a second worker) never replaces a stored version. A failed render puts the
+    follow-up in "failed" with the error, from where it can be published again.
+    """
+    follow_up = (
+        FollowUp.objects.select_related("promise")
+        .defer("published_html", "published_pdf")
+        .filter(pk=follow_up_id, state=FollowUp.State.PUBLISHING)
+        .first()
+    )
+    if follow_up is None:
+        return "not publishing"
+    publishing = FollowUp.objects.filter(pk=follow_up_id, state=FollowUp.State.PUBLISHING)
+    now = timezone.now()
+    try:
+        # The document says when it was published, so it is rendered as published.
+        follow_up.state = FollowUp.State.PUBLISHED
+        follow_up.published_at = now
+        copy = _frozen_copy(follow_up)
+    except Exception as error:
+        publishing.update(
+            state=FollowUp.State.FAILED, publish_error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+    stored = publishing.update(
+        state=FollowUp.State.PUBLISHED, published_at=now, frozen_at=now, **copy
+    )
+    return "published" if stored else "published meanwhile"
 
 
 def freeze_follow_up(*, follow_up: FollowUp) -> FollowUp:

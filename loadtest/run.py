@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,25 +29,53 @@ PASSWORD = "syntetisk-last-2025"  # noqa: S105 (synthetic users in a throwaway d
 DEFAULT_POSTGRES = "postgres://lofte:lofte@127.0.0.1:5432/lofte"
 
 
-def own_database(smoke: bool) -> str:
-    """A fresh database URL for this run (recreated each time)."""
+def own_database(smoke: bool, tmp: Path) -> str:
+    """A fresh database URL for this run (recreated each time).
+
+    The smoke run's name carries the process id, so two runs on one machine never share it.
+    """
     url = os.environ.get("DATABASE_URL", "" if smoke else DEFAULT_POSTGRES)
     if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-        from psycopg import sql
-
         parts = urlsplit(url)
-        name = parts.path.lstrip("/") + ("_loadtest_smoke" if smoke else "_loadtest")
-        with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        suffix = f"_loadtest_smoke_{os.getpid()}" if smoke else "_loadtest"
+        name = parts.path.lstrip("/") + suffix
+        _postgres(url, "DROP DATABASE IF EXISTS {}", name)
+        _postgres(url, "CREATE DATABASE {}", name)
         return urlunsplit(parts._replace(path="/" + name))
-    path = ROOT / "loadtest" / "loadtest-smoke.sqlite3"
-    path.unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    return f"sqlite:///{tmp / 'loadtest-smoke.sqlite3'}"
 
 
-def server_env(database_url: str) -> dict:
+def _postgres(url: str, statement: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as c:
+        c.execute(sql.SQL(statement).format(sql.Identifier(name)))
+
+
+def drop_smoke_database(database_url: str) -> None:
+    if database_url.startswith(("postgres://", "postgresql://")):
+        from django.db import connections
+
+        connections.close_all()
+        name = urlsplit(database_url).path.lstrip("/")
+        _postgres(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the system has free now, on loopback."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def server_env(database_url: str, static_root: Path) -> dict:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
         "DATABASE_URL": database_url,
@@ -56,6 +85,8 @@ def server_env(database_url: str) -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_HTTPS": "false",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "DJANGO_STATIC_ROOT": str(static_root),
+        "GUNICORN_ACCESS_LOG": "",
     }
 
 
@@ -73,6 +104,8 @@ def build(users: int) -> dict:
     from parties.models import Membership, Partner
 
     call_command("migrate", verbosity=0)
+    # Debug is off: pages link the hashed names that collectstatic writes.
+    call_command("collectstatic", interactive=False, verbosity=0)
     User = get_user_model()
     hashed = User(username="x")
     hashed.set_password(PASSWORD)
@@ -172,13 +205,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="4 users for a few seconds")
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--ports", default="8101,8102")
+    parser.add_argument("--ports", default="", help="two ports; free ones by default")
     args = parser.parse_args(argv)
     users, seconds = (4, 6) if args.smoke else (args.users, args.seconds)
     workers = 1 if args.smoke else 2
 
-    database_url = own_database(args.smoke)
-    env = server_env(database_url)
+    work = tempfile.TemporaryDirectory()
+    database_url = own_database(args.smoke, Path(work.name))
+    try:
+        return run(args, users, seconds, workers, database_url, Path(work.name))
+    finally:
+        if args.smoke:
+            drop_smoke_database(database_url)
+        work.cleanup()
+
+
+def run(args, users: int, seconds: int, workers: int, database_url: str, work: Path) -> int:
+    env = server_env(database_url, work / "static")
     os.environ.update({k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"})
     os.environ["DJANGO_SETTINGS_MODULE"] = "lofte.settings"
     sys.path.insert(0, str(ROOT))
@@ -186,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     plan = build(users)
-    ports = [int(p) for p in args.ports.split(",")]
+    ports = [int(p) for p in args.ports.split(",")] if args.ports else free_ports(2)
     plan["hosts"] = [f"http://127.0.0.1:{port}" for port in ports]
 
     servers = []

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
 from .admin_scope import (
@@ -11,7 +12,8 @@ from .admin_scope import (
     ScopedStackedInline,
     ScopedTabularInline,
 )
-from .models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+from .mail import retry_failed_email
+from .models import Commitment, FocusArea, OutgoingEmail, Promise, Responsibility, SubPromise
 from .resources import SubPromiseResource
 
 
@@ -124,3 +126,54 @@ class ResponsibilityAdmin(ScopedAdmin):
     list_select_related = ["sub_promise", "partner"]
     search_fields = ["sub_promise__title", "partner__name"]
     autocomplete_fields = ["sub_promise", "partner"]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """What the mail queue did: superusers only, since it lists every recipient."""
+
+    list_display = ["created_at", "to", "subject", "state", "attempts", "sent_at"]
+    list_filter = ["state"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "to",
+        "subject",
+        "body",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    actions = ["retry"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        queued = sum(
+            retry_failed_email(email=email)
+            for email in queryset.filter(state=OutgoingEmail.State.FAILED)
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d email was queued again.", "%(count)d emails were queued again.", queued
+            )
+            % {"count": queued},
+            messages.SUCCESS,
+        )

@@ -1,19 +1,33 @@
-"""How the app sends email: one message per recipient, in the site's language.
+"""How the app sends email: one message per recipient, in the site's language, on the queue.
 
 Texts are rendered in the site's language (Swedish) whatever language the sender's browser
 asks for, since the recipient never chose. Each recipient gets their own message so that
-reporters never see each other's addresses. The backend comes from settings (console in
-development, SMTP in production).
+reporters never see each other's addresses.
+
+No request talks to the mail server. `queue_email` records the message (an OutgoingEmail)
+and queues one task for it, `deliver_email`, which a worker runs: it sends through the
+backend in settings (console in development, SMTP in production), tries again later when
+that fails (up to EMAIL_MAX_ATTEMPTS, waiting longer each time), and records the outcome.
+One message failing never holds up another. Anything that would limit or hold back mail
+(throttling, quiet hours) belongs in `deliver_email`, the one place every message passes.
 """
 
+import datetime
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django_tasks import task
+
+from .models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
 
 
 def site_url(path: str = "/") -> str:
@@ -36,16 +50,68 @@ def reporters_of(partners: Iterable) -> list:
 
 
 def send_each(users: Iterable, subject: str, template: str, context: dict) -> int:
-    """One message per user; returns how many were sent."""
+    """Queues one message per user; returns how many were queued."""
     with translation.override(settings.LANGUAGE_CODE):
-        messages = [
-            EmailMessage(
-                subject=subject,
-                body=render_to_string(template, {**context, "user": user}),
-                to=[user.email],
-            )
-            for user in users
+        bodies = [
+            (user.email, render_to_string(template, {**context, "user": user})) for user in users
         ]
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+    for to, body in bodies:
+        queue_email(to=to, subject=subject, body=body)
+    return len(bodies)
+
+
+def queue_email(*, to: str, subject: str, body: str) -> OutgoingEmail:
+    """Records a message and queues its sending; returns at once.
+
+    Inside a transaction the task is queued with it: a rolled-back step sends nothing.
+    """
+    # A line break in a subject would fail every attempt (BadHeaderError): fold it here.
+    subject = " ".join(str(subject).split())[:255]
+    email = OutgoingEmail.objects.create(to=to, subject=subject, body=body)
+    deliver_email.enqueue(email.pk)
+    return email
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """How long to wait after the n-th failed attempt: 1, 4, 16, 64… minutes."""
+    return datetime.timedelta(minutes=4 ** (attempts - 1))
+
+
+@task()
+def deliver_email(email_id: int) -> str:
+    """Sends one queued message; on failure records the error and tries again later."""
+    email = OutgoingEmail.objects.filter(pk=email_id, state=OutgoingEmail.State.QUEUED).first()
+    if email is None:
+        return "not queued"  # sent, failed for good, or deleted meanwhile
+    queued = OutgoingEmail.objects.filter(pk=email.pk, state=OutgoingEmail.State.QUEUED)
+    try:
+        EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
+    except Exception as error:
+        attempts = email.attempts + 1
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        if attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            queued.update(state=OutgoingEmail.State.FAILED, attempts=attempts, last_error=reason)
+            logger.error("Email %s to %s failed for good: %s", email.pk, email.to, reason)
+            return "failed"
+        queued.update(attempts=attempts, last_error=reason)
+        logger.warning("Email %s failed (attempt %s), retrying: %s", email.pk, attempts, reason)
+        retry = deliver_email
+        if retry.get_backend().supports_defer:
+            retry = retry.using(run_after=timezone.now() + retry_delay(attempts))
+        retry.enqueue(email.pk)
+        return "retrying"
+    # The body may hold a one-time link: once sent, it is not kept.
+    queued.update(
+        state=OutgoingEmail.State.SENT, attempts=F("attempts") + 1, sent_at=timezone.now(), body=""
+    )
+    return "sent"
+
+
+def retry_failed_email(*, email: OutgoingEmail) -> bool:
+    """Queues a message that failed for good once more, with its attempts counted afresh."""
+    updated = OutgoingEmail.objects.filter(pk=email.pk, state=OutgoingEmail.State.FAILED).update(
+        state=OutgoingEmail.State.QUEUED, attempts=0
+    )
+    if updated:
+        deliver_email.enqueue(email.pk)
+    return bool(updated)

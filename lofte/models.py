@@ -302,3 +302,46 @@ class Responsibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} ({self.get_role_display()}): {self.sub_promise}"
+
+
+class OutgoingEmail(models.Model):
+    """One message on its way out, and the record of what became of it (lofte/mail.py).
+
+    Written when a message is queued; the task that sends it marks it sent, or after the last
+    failed attempt failed, with the error. The body of a sent message is cleared, since it may
+    hold a one-time link.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.EmailField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["queued", "sent", "failed"]),
+                name="outgoing_email_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="outgoing_email_sent_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

@@ -53,3 +53,52 @@ def ensure_coordinator_group() -> Group:
     found = [p for p in permissions if (p.content_type.app_label, p.codename) in set(wanted)]
     group.permissions.set(found)
     return group
+
+
+def add_coordinator(*, email: str, promise) -> tuple:
+    """Makes the person with this email a coordinator of `promise` and queues an invitation.
+
+    An unknown address gets a new staff account without a password, and the invitation
+    carries a link to choose one. Returns (user, created).
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from parties.invitations import set_password_url
+
+    from .mail import send_each, site_url
+
+    User = get_user_model()
+    with transaction.atomic():
+        matches = list(User.objects.filter(email__iexact=email).order_by("pk")[:2])
+        if len(matches) > 1:
+            raise ValueError(f"More than one account has the email {email}; fix that first.")
+        created = not matches
+        if created:
+            user = User(username=email.lower(), email=email, is_staff=True)
+            user.set_unusable_password()
+            user.save()
+        else:
+            user = matches[0]
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+        user.groups.add(ensure_coordinator_group())
+        promise.coordinators.add(user)
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("You are a coordinator of %(promise)s") % {"promise": promise}
+        send_each(
+            [user],
+            subject,
+            "lofte/emails/coordinator_invitation.txt",
+            {
+                "promise": promise,
+                "admin_url": site_url(reverse("admin:index")),
+                "set_password_url": "" if user.has_usable_password() else set_password_url(user),
+            },
+        )
+    return user, created

@@ -95,6 +95,82 @@ def make_report(sub_promise: SubPromise, period: ReportingPeriod, **fields) -> S
     return StatusReport.objects.create(sub_promise=sub_promise, period=period, **fields)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite's test database is a file, so that a worker process can open it too."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline_and_static_files_by_plain_names(settings):
+    """Queued tasks run where they are queued; tests of the queue itself use `db_queue`.
+
+    Tests run with debug off, where the hashed names of a `collectstatic` left in the
+    checkout would be linked; the live server serves the source files by their plain names.
+    """
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def db_queue(settings):
+    """Tasks wait in the database for a worker, as in production."""
+    settings.TASKS = DATABASE_TASKS
+
+
+def subprocess_database_url() -> str:
+    """The URL of the test database, for another process."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
+    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def run_queued_tasks() -> int:
+    """Runs what waits in the database queue, in this process, as `db_worker --batch` would."""
+    from unittest import mock
+
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    before = DBTaskResult.objects.exclude(status="READY").count()
+    # The worker closes connections between tasks; here that would be the test's own,
+    # which holds its transaction.
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        _run_batch(db_worker.Worker)
+    return DBTaskResult.objects.exclude(status="READY").count() - before
+
+
+def _run_batch(worker_class) -> None:
+    worker_class(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (login-link throttling lives there)."""

@@ -440,7 +440,7 @@ def test_admin_links_to_preview_and_publishes_with_an_action(client, draft_setup
     response = client.post(
         changelist, {"action": "publish", "_selected_action": [follow_up.pk]}, follow=True
     )
-    assert "publicerades" in response.content.decode()
+    assert "1 uppföljning publiceras" in response.content.decode()
     follow_up.refresh_from_db()
     assert follow_up.state == "published" and follow_up.is_frozen
     page = client.get(changelist).content.decode()

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_loadtest_smoke_checks_the_database():
     result = subprocess.run(
-        [sys.executable, "-m", "loadtest.run", "--smoke", "--ports", "8121,8122"],
+        [sys.executable, "-m", "loadtest.run", "--smoke"],
         cwd=ROOT,
         env=dict(os.environ),
         capture_output=True,

@@ -341,9 +341,9 @@ class HighlightInline(ScopedTabularInline):
         return super().get_queryset(request).select_related("report__sub_promise", "report__period")
 
     def _published(self, obj) -> bool:
-        return obj is not None and obj.state == FollowUp.State.PUBLISHED
+        return obj is not None and obj.state not in FollowUp.EDITABLE_STATES
 
-    # A published follow-up is frozen: its highlights are shown, no longer edited.
+    # A published (or publishing) follow-up is frozen: its highlights are shown, not edited.
     def has_add_permission(self, request, obj=None):
         return not self._published(obj) and super().has_add_permission(request, obj)
 
@@ -364,25 +364,43 @@ class FollowUpAdmin(ScopedAdmin):
         "state",
         "published_at",
         "document_links",
+        "publish_error_summary",
     ]
     list_filter = ["state", "promise"]
     list_select_related = ["promise"]
     search_fields = ["title", "promise__area"]
     autocomplete_fields = ["promise"]
     # Publishing goes through the action, which freezes the page and the PDF.
-    readonly_fields = ["state", "published_at", "published_by", "document_links"]
+    readonly_fields = [
+        "state",
+        "publish_error",
+        "published_at",
+        "published_by",
+        "document_links",
+    ]
     inlines = [HighlightInline]
     actions = ["publish"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.state == FollowUp.State.PUBLISHED:
-            # Frozen: what citizens read no longer follows edits, so none are offered.
+        if obj is not None and obj.state not in FollowUp.EDITABLE_STATES:
+            # Frozen (or being frozen): what citizens read no longer follows edits.
             return [
                 f.name
                 for f in obj._meta.fields
                 if f.name not in ("published_html", "published_pdf", "etag")
             ] + ["document_links"]
         return super().get_readonly_fields(request, obj)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or not obj.publish_error:
+            fields = [f for f in fields if f != "publish_error"]
+        return fields
+
+    @admin.display(description=_("publishing error"))
+    def publish_error_summary(self, obj: FollowUp) -> str:
+        # The first line says what went wrong; the change page shows all of it.
+        return obj.publish_error.splitlines()[0] if obj.publish_error else ""
 
     def get_queryset(self, request):
         # The frozen page and PDF are large and never shown in admin.
@@ -409,23 +427,26 @@ class FollowUpAdmin(ScopedAdmin):
 
     @admin.action(description=_("Publish the selected follow-ups"), permissions=["change"])
     def publish(self, request, queryset):
-        published = 0
+        queued = 0
         for follow_up in queryset.select_related("promise"):
             try:
                 publish_follow_up(follow_up=follow_up, user=request.user)
             except WorkflowError as error:
                 self.message_user(request, str(error), messages.WARNING)
             else:
-                published += 1
-        if published:
+                queued += 1
+        if queued:
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d follow-up was published. Its page and PDF are now frozen.",
-                    "%(count)d follow-ups were published. Their pages and PDFs are now frozen.",
-                    published,
+                    "%(count)d follow-up is being published: its page and PDF are rendered "
+                    "and frozen in the background. Reload the page to see when it is done.",
+                    "%(count)d follow-ups are being published: their pages and PDFs are "
+                    "rendered and frozen in the background. Reload the page to see when "
+                    "they are done.",
+                    queued,
                 )
-                % {"count": published},
+                % {"count": queued},
                 messages.SUCCESS,
             )
 
@@ -441,7 +462,7 @@ class HighlightAdmin(ScopedAdmin):
     autocomplete_fields = ["follow_up", "report"]
 
     def _published(self, obj) -> bool:
-        return obj is not None and obj.follow_up.state == FollowUp.State.PUBLISHED
+        return obj is not None and obj.follow_up.state not in FollowUp.EDITABLE_STATES
 
     def has_change_permission(self, request, obj=None):
         return not self._published(obj) and super().has_change_permission(request, obj)
@@ -450,14 +471,14 @@ class HighlightAdmin(ScopedAdmin):
         return not self._published(obj) and super().has_delete_permission(request, obj)
 
     def delete_queryset(self, request, queryset):
-        frozen = queryset.filter(follow_up__state=FollowUp.State.PUBLISHED)
+        frozen = queryset.exclude(follow_up__state__in=FollowUp.EDITABLE_STATES)
         if frozen.exists():
             self.message_user(
                 request,
                 _("Highlights of a published follow-up cannot be deleted; they were kept."),
                 messages.WARNING,
             )
-        queryset.exclude(follow_up__state=FollowUp.State.PUBLISHED).delete()
+        queryset.filter(follow_up__state__in=FollowUp.EDITABLE_STATES).delete()
 
 
 @admin.register(Reminder)

@@ -1,0 +1,67 @@
+"""compose.yaml and the Dockerfile cannot run here (no Docker), so they are held to README:
+the same processes, commands and settings, and the system packages CI installs."""
+
+import re
+import shlex
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+# Packages CI needs for testing only: the database server, the browser, PDF-to-text.
+TEST_ONLY = {"postgresql", "chromium", "poppler-utils"}
+
+
+def section(title: str) -> str:
+    return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def command(service: str) -> str:
+    return shlex.join(COMPOSE["services"][service]["command"])
+
+
+def test_compose_runs_postgres_two_web_servers_a_worker_and_a_proxy():
+    services = COMPOSE["services"]
+    assert set(services) == {"db", "migrate", "web-1", "web-2", "worker", "proxy"}
+    assert services["db"]["image"] == "postgres:15"
+    assert services["proxy"]["image"].startswith("caddy:")
+    assert services["web-1"]["environment"] == services["worker"]["environment"]
+
+
+def test_compose_commands_are_the_ones_readme_gives():
+    deploying = section("Deploying")
+    for web in ("web-1", "web-2"):
+        assert command(web) == "gunicorn lofte.wsgi"
+    assert "`gunicorn lofte.wsgi`" in deploying
+    assert f"`{command('worker')}`" in deploying
+    for step in command("migrate").split("sh -c ", 1)[1].strip("'").split(" && "):
+        assert f"`{step}`" in deploying, step
+    proxy = " ".join(COMPOSE["services"]["proxy"]["command"])
+    assert proxy.replace("${SITE_HOST}", "<host>") in deploying
+
+
+def test_every_setting_compose_passes_is_documented():
+    settings_table = section("Settings")
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", settings_table))
+    passed = set(COMPOSE["x-app"]["environment"])
+    assert passed - documented == set()
+    for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SITE_URL"):
+        assert name in passed and f"`{name}`" in section("Deploying")
+
+
+def test_dockerfile_installs_what_ci_installs_for_the_app_and_runs_as_a_user():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    wanted = set(re.search(r"wanted=\(([^)]*)\)", ci)[1].split())
+    installed = set(
+        re.search(r"apt-get install -y --no-install-recommends \\\n(.*?)&&", DOCKERFILE, re.S)[1]
+        .replace("\\", " ")
+        .split()
+    )
+    assert installed == wanted - TEST_ONLY
+    assert re.search(r"^FROM debian:12-slim$", DOCKERFILE, re.M)
+    assert re.search(r"^USER lofte$", DOCKERFILE, re.M)
+    assert "manage.py collectstatic" in DOCKERFILE
+    assert 'CMD ["gunicorn", "lofte.wsgi"]' in DOCKERFILE

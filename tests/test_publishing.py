@@ -1,0 +1,168 @@
+"""Publishing a follow-up goes through the task queue: the request asks, a worker renders."""
+
+import pytest
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+import followup.services
+from followup.models import FollowUp
+from followup.services import WorkflowError, publish_follow_up, render_publication
+
+from .conftest import (
+    make_coordinator,
+    make_focus_area,
+    make_partner,
+    make_promise,
+    make_sub_promise,
+    run_queued_tasks,
+)
+from .document_data import make_follow_up
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft(db_queue):
+    promise = make_promise("Angered")
+    make_sub_promise(make_focus_area(promise, "Skola"), make_partner(), title="Läxhjälp")
+    return promise, make_follow_up(promise, title="Uppföljning Angered <b>2025</b>")
+
+
+def publish_in_admin(client, follow_up):
+    return client.post(
+        reverse("admin:followup_followup_changelist"),
+        {"action": "publish", "_selected_action": [follow_up.pk]},
+        follow=True,
+    )
+
+
+def test_publish_request_queues_the_render_and_admin_shows_publishing(client, draft, monkeypatch):
+    promise, follow_up = draft
+    coordinator = make_coordinator(promise)
+    client.force_login(coordinator)
+
+    def no_render_in_request(*args, **kwargs):
+        raise AssertionError("the request rendered the PDF")
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", no_render_in_request)
+    response = publish_in_admin(client, follow_up)
+    html = response.content.decode()
+    assert "1 uppföljning publiceras" in html
+    assert '<td class="field-state">Publiceras…</td>' in html
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.published_by, follow_up.etag) == (
+        "publishing",
+        coordinator,
+        "",
+    )
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    # Citizens see nothing until the copy is frozen.
+    assert client.get(reverse("document:follow_up", args=[promise.slug])).status_code == 404
+    # While it renders, what it renders cannot be edited.
+    change = client.get(reverse("admin:followup_followup_change", args=[follow_up.pk]))
+    assert 'name="intro"' not in change.content.decode()
+
+
+def test_worker_renders_freezes_and_publishes(client, draft):
+    promise, follow_up = draft
+    client.force_login(make_coordinator(promise))
+    publish_in_admin(client, follow_up)
+
+    assert run_queued_tasks() == 1
+
+    follow_up.refresh_from_db()
+    assert follow_up.state == "published"
+    assert follow_up.published_at is not None and follow_up.frozen_at == follow_up.published_at
+    assert bytes(follow_up.published_pdf).startswith(b"%PDF")
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    changelist = client.get(reverse("admin:followup_followup_changelist")).content.decode()
+    assert '<td class="field-state">Publicerad</td>' in changelist
+    page = client.get(reverse("document:follow_up", args=[promise.slug])).content.decode()
+    assert "Uppföljning Angered &lt;b&gt;2025&lt;/b&gt;" in page
+    pdf = client.get(reverse("document:follow_up_pdf", args=[promise.slug]))
+    assert pdf.content == bytes(follow_up.published_pdf)
+
+
+def test_publishing_twice_queues_one_render_and_keeps_one_version(client, draft):
+    promise, follow_up = draft
+    coordinator = make_coordinator(promise)
+    publish_follow_up(follow_up=follow_up, user=coordinator)
+    with pytest.raises(WorkflowError, match="håller redan på att publiceras"):
+        publish_follow_up(follow_up=follow_up, user=coordinator)
+    client.force_login(coordinator)
+    html = publish_in_admin(client, follow_up).content.decode()
+    assert "håller redan på att publiceras" in html
+    assert DBTaskResult.objects.count() == 1
+    # A render queued twice anyway (a retry, a second worker) stores the first version only.
+    render_publication.enqueue(follow_up.pk)
+    assert run_queued_tasks() == 2
+    follow_up.refresh_from_db()
+    first = (follow_up.etag, follow_up.frozen_at)
+    render_publication.enqueue(follow_up.pk)
+    run_queued_tasks()
+    follow_up.refresh_from_db()
+    assert (follow_up.etag, follow_up.frozen_at) == first
+    assert sorted(DBTaskResult.objects.values_list("return_value", flat=True)) == [
+        "not publishing",
+        "not publishing",
+        "published",
+    ]
+    with pytest.raises(WorkflowError, match="är redan publicerad"):
+        publish_follow_up(follow_up=follow_up, user=coordinator)
+
+
+def test_failed_render_shows_its_error_and_can_be_published_again(client, draft, monkeypatch):
+    promise, follow_up = draft
+    client.force_login(make_coordinator(promise))
+    real_render = followup.services._frozen_copy
+
+    def broken_render(follow_up):
+        raise OSError("Typsnittet <Liberation> saknas")
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", broken_render)
+    publish_in_admin(client, follow_up)
+    run_queued_tasks()
+
+    follow_up.refresh_from_db()
+    assert follow_up.state == "failed" and follow_up.etag == ""
+    assert follow_up.publish_error == "OSError: Typsnittet <Liberation> saknas"
+    assert DBTaskResult.objects.get().status == "FAILED"
+    changelist = client.get(reverse("admin:followup_followup_changelist")).content.decode()
+    assert '<td class="field-state">Publiceringen misslyckades</td>' in changelist
+    assert "OSError: Typsnittet &lt;Liberation&gt; saknas" in changelist
+    change = client.get(reverse("admin:followup_followup_change", args=[follow_up.pk]))
+    change_html = change.content.decode()
+    assert "Fel vid publicering" in change_html
+    assert 'name="intro"' in change_html  # editable again, to fix what broke it
+    assert client.get(reverse("document:follow_up", args=[promise.slug])).status_code == 404
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", real_render)
+    publish_in_admin(client, follow_up)
+    run_queued_tasks()
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.publish_error) == ("published", "")
+    assert bytes(follow_up.published_pdf).startswith(b"%PDF")
+
+
+def test_another_promises_coordinator_cannot_publish(client, draft):
+    _, follow_up = draft
+    client.force_login(make_coordinator(make_promise("Tynnered")))
+    publish_in_admin(client, follow_up)
+    follow_up.refresh_from_db()
+    assert follow_up.state == "draft"
+    assert not DBTaskResult.objects.exists()
+
+
+def test_publish_request_costs_the_same_queries_whatever_the_promise_size(
+    client, db_queue, django_assert_max_num_queries
+):
+    from .document_data import build_promise
+
+    for size in (5, 60):
+        promise, follow_up = build_promise(size)
+        client.force_login(make_coordinator(promise))
+        with django_assert_max_num_queries(30):
+            response = publish_in_admin(client, follow_up)
+        assert response.status_code == 200
+        follow_up.refresh_from_db()
+        assert follow_up.state == FollowUp.State.PUBLISHING
