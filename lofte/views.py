@@ -1,6 +1,5 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 
@@ -10,10 +9,3 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The front door: coordinators to admin, everyone else to the reporting portal."""
-    if request.user.is_authenticated and request.user.is_staff:
-        return redirect("admin:index")
-    return redirect("portal:dashboard")
