@@ -1,0 +1,72 @@
+"""The public side in a real browser, as an anonymous citizen: WCAG 2.1 A/AA at 1280 and
+390 px, and the way from the start page to the follow-up's PDF."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+from .conftest import assert_accessible
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls here are ours.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = [1280, 390]
+
+
+def check_page(page) -> None:
+    """No axe violation and no sideways scrolling, wide and narrow."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_accessible(page)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{page.url} scrolls sideways at {width} px"
+
+
+def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
+    live_server, transactional_db, page
+):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    page.goto(live_server.url + "/")
+    assert page.title().startswith("Medborgarlöften: vad som lovades")
+    assert page.get_by_text("Genomfört: 41").is_visible()
+    check_page(page)
+
+    page.get_by_label("Sök på område").fill("Hisings")
+    page.get_by_role("button", name="Sök", exact=True).click()
+    assert page.get_by_role("heading", name="Löften som matchar ”Hisings”").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Hisings Backa", exact=True).click()
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .endswith("Medborgarlöfte Hisings Backa 2024-2025")
+    )
+    assert page.get_by_role("heading", name="1. Skola").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Uppföljning medborgarlöfte Hisings Backa 2024-2025").click()
+    assert page.title() == "Uppföljning medborgarlöfte Hisings Backa 2024-2025"
+    check_page(page)
+
+    page.go_back()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF").click()
+    path = download.value.path()
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+
+def test_promise_list_in_english_passes_axe(live_server, transactional_db, page):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    page.goto(live_server.url + "/loften/")
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Citizen promises: what was promised and what was done"
+    )
+    check_page(page)
