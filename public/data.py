@@ -47,13 +47,20 @@ def approved_reports() -> QuerySet[StatusReport]:
     )
 
 
+FOLLOW_UP_FIELDS = (
+    "pk",
+    "promise_id",
+    "title",
+    "covers_from",
+    "covers_to",
+    "published_at",
+    "language",
+)
+
+
 def published_follow_ups() -> QuerySet[FollowUp]:
     """Published follow-ups without their heavy frozen copies."""
-    return (
-        FollowUp.objects.published()
-        .only("pk", "promise_id", "title", "covers_from", "covers_to", "published_at", "language")
-        .order_by("-published_at", "-pk")
-    )
+    return FollowUp.objects.published().only(*FOLLOW_UP_FIELDS).order_by("-published_at", "-pk")
 
 
 def public_promises() -> QuerySet[Promise]:
@@ -125,6 +132,15 @@ def progress_of(promise_ids: list[int]) -> dict[int, Progress]:
     return progress
 
 
+def follow_ups_of(promise_ids: list[int]) -> dict[int, list[FollowUp]]:
+    """Each promise's published follow-ups, newest first, in one query (none if no ids)."""
+    follow_ups = defaultdict(list)
+    if promise_ids:
+        for follow_up in published_follow_ups().filter(promise__in=promise_ids):
+            follow_ups[follow_up.promise_id].append(follow_up)
+    return follow_ups
+
+
 @dataclass
 class PromiseCard:
     promise: Promise
@@ -142,10 +158,7 @@ def start_page(*, search: str, page_number) -> tuple[Page, list[PromiseCard]]:
     on_page = list(page.object_list)
     ids = [promise.pk for promise in on_page]
     progress = progress_of(ids) if ids else {}
-    follow_ups = defaultdict(list)
-    if ids:
-        for follow_up in published_follow_ups().filter(promise__in=ids):
-            follow_ups[follow_up.promise_id].append(follow_up)
+    follow_ups = follow_ups_of(ids)
     cards = [
         PromiseCard(promise, progress.get(promise.pk, Progress()), follow_ups[promise.pk])
         for promise in on_page

@@ -1,10 +1,10 @@
 """The citizens' pages: the start page and a page per promise. No login, approved data only."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from . import data
+from . import data, opendata, schema_org
 
 
 @require_safe
@@ -28,7 +28,13 @@ def promises(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "public/start.html",
-        {"page": page, "cards": cards, "search": search, "labels": data.PROGRESS_LABELS},
+        {
+            "page": page,
+            "cards": cards,
+            "search": search,
+            "labels": data.PROGRESS_LABELS,
+            "json_ld": schema_org.start_page(request),
+        },
     )
 
 
@@ -37,4 +43,63 @@ def promise(request: HttpRequest, slug: str) -> HttpResponse:
     """One promise: its text, focus areas, commitments and every sub-promise's approved
     status over every round."""
     view = data.promise_view(data.get_promise(slug))
-    return render(request, "public/promise.html", {"view": view, "labels": data.PROGRESS_LABELS})
+    return render(
+        request,
+        "public/promise.html",
+        {
+            "view": view,
+            "labels": data.PROGRESS_LABELS,
+            "json_ld": schema_org.promise_page(request, view),
+        },
+    )
+
+
+# --- Open data -----------------------------------------------------------------------------
+
+
+def _csv_response(content: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def statuses_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The promise's sub-promises with their approved status in every round."""
+    view = data.promise_view(data.get_promise(slug))
+    content = opendata.write_csv(opendata.STATUS_COLUMNS, opendata.status_rows(view))
+    return _csv_response(content, f"dellofter-{slug}.csv")
+
+
+@require_safe
+def figures_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every figure of the promise's approved reports."""
+    view = data.promise_view(data.get_promise(slug))
+    content = opendata.write_csv(opendata.FIGURE_COLUMNS, opendata.figure_rows(view))
+    return _csv_response(content, f"siffror-{slug}.csv")
+
+
+@require_safe
+def csv_metadata(request: HttpRequest, slug: str) -> JsonResponse:
+    """CSVW metadata describing the two CSV files."""
+    view = data.promise_view(data.get_promise(slug))
+    response = JsonResponse(
+        opendata.csvw_metadata(request, view),
+        content_type="application/csvm+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def dcat(request: HttpRequest) -> JsonResponse:
+    """The DCAT-AP-SE catalogue of every promise's datasets, for the national data portal."""
+    response = JsonResponse(
+        opendata.dcat_catalog(request),
+        content_type="application/ld+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

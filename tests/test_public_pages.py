@@ -183,11 +183,16 @@ def test_promise_page_query_count_is_fixed(client, django_assert_max_num_queries
 def public_urls(world) -> list[str]:
     """Every public output that can show this promise's data."""
     slug = world.promise.slug
-    return [
-        "/",
-        reverse("public:promises"),
-        reverse("public:promise", args=[slug]),
+    per_promise = [
+        "public:promise",
+        "public:promise_feed",
+        "public:statuses_csv",
+        "public:figures_csv",
+        "public:csv_metadata",
+        "public:api_promise",
     ]
+    site = ["public:start", "public:promises", "public:feed", "public:dcat", "public:api_promises"]
+    return [reverse(name) for name in site] + [reverse(name, args=[slug]) for name in per_promise]
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
