@@ -2,6 +2,7 @@
 
 import datetime
 import html
+import json
 import re
 
 import pytest
@@ -207,3 +208,33 @@ def test_no_private_field_reaches_any_public_output(client, world, language):
     # The approved report of the stairwells is public; its comment and obstacles are not.
     text = text_of(client.get(reverse("public:promise", args=[world.promise.slug])))
     assert "Värdar i två trapphus." in text
+
+
+# --- Schema.org ----------------------------------------------------------------------------
+
+
+def json_ld(response) -> dict:
+    scripts = re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S
+    )
+    assert len(scripts) == 1
+    return json.loads(scripts[0])
+
+
+def test_promise_page_describes_itself_in_schema_org(client, world):
+    world.promise.organisers = "socialförvaltningen </script><script>alert(1)</script>"
+    world.promise.save()
+    graph = json_ld(client.get(reverse("public:promise", args=[world.promise.slug])))["@graph"]
+    types = [node["@type"] for node in graph]
+    assert types == ["WebPage", "Dataset", "Report"]
+    report = graph[2]
+    assert report["name"] == "Uppföljning medborgarlöfte Backa 2024-2025"
+    assert report["author"] == {
+        "@type": "GovernmentOrganization",
+        "name": "socialförvaltningen </script><script>alert(1)</script>",
+    }
+    assert report["url"] == f"http://testserver/uppfoljning/{world.promise.slug}/"
+
+
+def test_start_page_describes_the_site_in_schema_org(client, world):
+    assert json_ld(client.get("/"))["@type"] == "WebSite"
