@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from jsonschema import Draft202012Validator
@@ -241,4 +242,14 @@ def test_open_data_query_counts_are_fixed(client, django_assert_max_num_queries,
     build_many(4, 40)
     for _ in range(15):
         make_sub_promise(world.walks.focus_area, make_partner(), make_partner())
+    cache.clear()
     fetch_all()
+
+
+def test_open_data_is_served_from_the_cache_for_a_minute(client, django_assert_num_queries, world):
+    url = reverse("public:api_promise", args=[world.promise.slug])
+    first = client.get(url)
+    assert "max-age=60" in first["Cache-Control"]
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.content == first.content
