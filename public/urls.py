@@ -18,6 +18,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("loften/", views.promises, name="promises"),
     path("loften/<slug:slug>/", views.promise, name="promise"),
+    path("loften/<slug:slug>/widget/", cached(views.widget), name="widget"),
     # Follow: Atom feeds of new follow-ups.
     path("flode/", cached(feeds.FollowUpsFeed()), name="feed"),
     path("loften/<slug:slug>/flode/", cached(feeds.PromiseFollowUpsFeed()), name="promise_feed"),

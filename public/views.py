@@ -2,6 +2,8 @@
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from . import data, opendata, schema_org
@@ -50,6 +52,7 @@ def promise(request: HttpRequest, slug: str) -> HttpResponse:
             "view": view,
             "labels": data.PROGRESS_LABELS,
             "json_ld": schema_org.promise_page(request, view),
+            "widget_url": request.build_absolute_uri(reverse("public:widget", args=[slug])),
         },
     )
 
@@ -102,4 +105,32 @@ def dcat(request: HttpRequest) -> JsonResponse:
         json_dumps_params={"ensure_ascii": False},
     )
     response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- The embeddable widget -----------------------------------------------------------------
+
+
+@require_safe
+@xframe_options_exempt
+def widget(request: HttpRequest, slug: str) -> HttpResponse:
+    """The promise's progress and latest follow-up, for other sites to frame."""
+    promise = data.get_promise(slug)
+    progress = data.progress_of([promise.pk]).get(promise.pk, data.Progress())
+    follow_ups = data.follow_ups_of([promise.pk])[promise.pk]
+    follow_up = follow_ups[0] if follow_ups else None
+    absolute = request.build_absolute_uri
+    response = render(
+        request,
+        "public/widget.html",
+        {
+            "promise": promise,
+            "progress": progress,
+            "follow_up": follow_up,
+            "promise_url": absolute(reverse("public:promise", args=[slug])),
+            "follow_up_url": absolute(reverse("document:follow_up", args=[slug])),
+        },
+    )
+    # Any site may frame this page, and only this page.
+    response.headers["Content-Security-Policy"] = "frame-ancestors *"
     return response

@@ -62,6 +62,18 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
         assert pdf.read(5) == b"%PDF-"
 
 
+def test_widget_passes_axe_framed_in_another_page(live_server, transactional_db, page):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    page.goto(live_server.url + "/loften/hisings-backa-2024-2025/widget/")
+    assert page.get_by_text("Genomfört: 41").is_visible()
+    check_page(page)
+    # Framed by a page of another origin (about:blank with a srcdoc), it still shows.
+    widget_url = live_server.url + "/loften/hisings-backa-2024-2025/widget/"
+    page.set_content(f'<iframe title="Medborgarlöfte" src="{widget_url}"></iframe>')
+    frame = page.frame_locator("iframe")
+    assert frame.get_by_text("Genomfört: 41").is_visible()
+
+
 def test_promise_list_in_english_passes_axe(live_server, transactional_db, page):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     page.goto(live_server.url + "/loften/")

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from .conftest import (
@@ -191,6 +192,7 @@ def public_urls(world) -> list[str]:
         "public:figures_csv",
         "public:csv_metadata",
         "public:api_promise",
+        "public:widget",
     ]
     site = ["public:start", "public:promises", "public:feed", "public:dcat", "public:api_promises"]
     return [reverse(name) for name in site] + [reverse(name, args=[slug]) for name in per_promise]
@@ -238,3 +240,35 @@ def test_promise_page_describes_itself_in_schema_org(client, world):
 
 def test_start_page_describes_the_site_in_schema_org(client, world):
     assert json_ld(client.get("/"))["@type"] == "WebSite"
+
+
+# --- The widget ----------------------------------------------------------------------------
+
+
+def test_widget_may_be_framed_by_any_site_and_shows_progress(client, world):
+    url = reverse("public:widget", args=[world.promise.slug])
+    for response in [client.get(url), client.get(url)]:  # the second from the cache
+        assert response["Content-Security-Policy"] == "frame-ancestors *"
+        assert "X-Frame-Options" not in response
+        text = text_of(response)
+        assert "Genomfört: 1 Pågående: 1 Inte rapporterat än: 1" in text
+        assert "Läs den senaste uppföljningen: Uppföljning medborgarlöfte Backa 2024-2025" in text
+    # Every other page keeps refusing to be framed.
+    page = client.get(reverse("public:promise", args=[world.promise.slug]))
+    assert page["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors" not in page.get("Content-Security-Policy", "")
+    assert f"http://testserver{url}" in page.content.decode()
+
+
+def test_widget_of_unknown_promise_is_404(client, world):
+    assert client.get(reverse("public:widget", args=["finns-inte"])).status_code == 404
+
+
+def test_widget_query_count_is_fixed(client, django_assert_max_num_queries, world):
+    url = reverse("public:widget", args=[world.promise.slug])
+    with django_assert_max_num_queries(3):
+        client.get(url)
+    build_many(2, 30)
+    cache.clear()
+    with django_assert_max_num_queries(3):
+        client.get(url)
