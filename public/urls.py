@@ -19,6 +19,8 @@ urlpatterns = [
     path("loften/", views.promises, name="promises"),
     path("loften/<slug:slug>/", views.promise, name="promise"),
     path("loften/<slug:slug>/widget/", cached(views.widget), name="widget"),
+    path("tillganglighet/", views.accessibility, name="accessibility"),
+    path("personuppgifter/", views.personal_data, name="personal_data"),
     # Follow: Atom feeds of new follow-ups.
     path("flode/", cached(feeds.FollowUpsFeed()), name="feed"),
     path("loften/<slug:slug>/flode/", cached(feeds.PromiseFollowUpsFeed()), name="promise_feed"),

@@ -1,12 +1,17 @@
 """The citizens' pages: the start page and a page per promise. No login, approved data only."""
 
+import datetime
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from . import data, opendata, schema_org
+from .models import AccessibilityStatement
 
 
 @require_safe
@@ -134,3 +139,41 @@ def widget(request: HttpRequest, slug: str) -> HttpResponse:
     # Any site may frame this page, and only this page.
     response.headers["Content-Security-Policy"] = "frame-ancestors *"
     return response
+
+
+# --- A public-sector site's basics -----------------------------------------------------------
+
+# Until an administrator writes one, the statement says what this code base was assessed with.
+DEFAULT_STATEMENT = {
+    "organisation": "Medborgarlöften",
+    "compliance": AccessibilityStatement.Compliance.PARTIAL,
+    "known_gaps": gettext_lazy(
+        "The follow-up's PDF is tagged (PDF/UA-1) but has not been checked by hand with a "
+        "screen reader.\n\nThe administration pages for coordinators are Django's own and "
+        "have not been assessed."
+    ),
+    "assessment_method": gettext_lazy(
+        "Automated tests with axe-core (WCAG 2.1 A and AA) of every public page at 1280 and "
+        "390 pixels wide in Chromium, and checks of keyboard use and reflow."
+    ),
+    "assessed_on": datetime.date(2026, 11, 25),
+}
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (tillgänglighetsredogörelse), DIGG's parts in order."""
+    statement = AccessibilityStatement.objects.order_by("-assessed_on", "-pk").first()
+    if statement is None:
+        statement = AccessibilityStatement(
+            contact_email=settings.DEFAULT_FROM_EMAIL, **DEFAULT_STATEMENT
+        )
+    return render(request, "public/accessibility.html", {"statement": statement})
+
+
+@require_safe
+def personal_data(request: HttpRequest) -> HttpResponse:
+    """How personal data is handled: what is kept, why, and what is never public."""
+    return render(
+        request, "public/personal_data.html", {"contact_email": settings.DEFAULT_FROM_EMAIL}
+    )

@@ -62,6 +62,13 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
         assert pdf.read(5) == b"%PDF-"
 
 
+@pytest.mark.parametrize("path", ["/tillganglighet/", "/personuppgifter/"])
+def test_site_basics_pass_axe(live_server, transactional_db, page, path):
+    page.goto(live_server.url + path)
+    assert page.get_by_role("heading", level=1).is_visible()
+    check_page(page)
+
+
 def test_widget_passes_axe_framed_in_another_page(live_server, transactional_db, page):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     page.goto(live_server.url + "/loften/hisings-backa-2024-2025/widget/")

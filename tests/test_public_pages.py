@@ -194,7 +194,15 @@ def public_urls(world) -> list[str]:
         "public:api_promise",
         "public:widget",
     ]
-    site = ["public:start", "public:promises", "public:feed", "public:dcat", "public:api_promises"]
+    site = [
+        "public:start",
+        "public:promises",
+        "public:feed",
+        "public:dcat",
+        "public:api_promises",
+        "public:accessibility",
+        "public:personal_data",
+    ]
     return [reverse(name) for name in site] + [reverse(name, args=[slug]) for name in per_promise]
 
 
