@@ -6,7 +6,7 @@ reporters never see each other's addresses. The backend comes from settings (con
 development, SMTP in production).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -35,14 +35,25 @@ def reporters_of(partners: Iterable) -> list:
     )
 
 
-def send_each(users: Iterable, subject: str, template: str, context: dict) -> int:
-    """One message per user; returns how many were sent."""
+def send_each(
+    users: Iterable,
+    subject: str,
+    template: str,
+    context: dict,
+    *,
+    headers: Callable[[object], dict] | None = None,
+) -> int:
+    """One message per user (anything with an `email`); returns how many were sent.
+
+    `headers(user)` gives a message's own headers, e.g. its List-Unsubscribe.
+    """
     with translation.override(settings.LANGUAGE_CODE):
         messages = [
             EmailMessage(
                 subject=subject,
                 body=render_to_string(template, {**context, "user": user}),
                 to=[user.email],
+                headers=headers(user) if headers else None,
             )
             for user in users
         ]

@@ -58,3 +58,51 @@ class AccessibilityStatement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("public:accessibility")
+
+
+class Subscription(models.Model):
+    """An email address that follows a promise: its only personal data is the address.
+
+    It gets mail only once confirmed (double opt-in); unsubscribing deletes it.
+    """
+
+    promise = models.ForeignKey(
+        "lofte.Promise",
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("promise"),
+    )
+    email = models.EmailField(_("email"))
+    token = models.CharField(_("token"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["promise", "email"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["promise", "email"], name="subscription_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} – {self.promise_id}"
+
+
+class Notice(models.Model):
+    """That a subscription was told of a follow-up, so that it is never told twice."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="notices")
+    follow_up = models.ForeignKey("followup.FollowUp", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "follow_up"], name="notice_sent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} ← {self.follow_up_id}"

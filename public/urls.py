@@ -21,6 +21,14 @@ urlpatterns = [
     path("loften/<slug:slug>/widget/", cached(views.widget), name="widget"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
     path("personuppgifter/", views.personal_data, name="personal_data"),
+    # Follow: email, with double opt-in and one-click unsubscribe.
+    path("loften/<slug:slug>/prenumerera/", views.subscribe, name="subscribe"),
+    path(
+        "prenumeration/<str:token>/bekrafta/",
+        views.confirm_subscription,
+        name="confirm_subscription",
+    ),
+    path("prenumeration/<str:token>/avsluta/", views.unsubscribe, name="unsubscribe"),
     # Follow: Atom feeds of new follow-ups.
     path("flode/", cached(feeds.FollowUpsFeed()), name="feed"),
     path("loften/<slug:slug>/flode/", cached(feeds.PromiseFollowUpsFeed()), name="promise_feed"),

@@ -2,16 +2,18 @@
 
 import datetime
 
+from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
-from . import data, opendata, schema_org
-from .models import AccessibilityStatement
+from . import data, opendata, schema_org, subscriptions
+from .models import AccessibilityStatement, Subscription
 
 
 @require_safe
@@ -176,4 +178,64 @@ def personal_data(request: HttpRequest) -> HttpResponse:
     """How personal data is handled: what is kept, why, and what is never public."""
     return render(
         request, "public/personal_data.html", {"contact_email": settings.DEFAULT_FROM_EMAIL}
+    )
+
+
+# --- Email subscriptions -------------------------------------------------------------------
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Your email address"), max_length=254)
+
+
+def _get_subscription(token: str) -> Subscription:
+    """The subscription with this token, or 404: the token is the only key to it."""
+    subscription = Subscription.objects.select_related("promise").filter(token=token).first()
+    if subscription is None:
+        raise Http404
+    return subscription
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
+    """Follow a promise by email: a confirmation link goes to the address first."""
+    promise = data.get_promise(slug)
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        subscriptions.subscribe(promise=promise, email=form.cleaned_data["email"])
+        return render(request, "public/subscribe_sent.html", {"promise": promise})
+    return render(request, "public/subscribe.html", {"promise": promise, "form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_subscription(request: HttpRequest, token: str) -> HttpResponse:
+    """Opening the link shows a button; only pressing it confirms (mail scanners open
+    links, they do not press buttons)."""
+    subscription = _get_subscription(token)
+    if request.method == "POST":
+        subscriptions.confirm(subscription=subscription)
+    return render(
+        request,
+        "public/subscription_confirm.html",
+        {"subscription": subscription, "promise": subscription.promise},
+    )
+
+
+@csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" without a form.
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click ends the subscription and deletes the address."""
+    if request.method == "POST":
+        subscription = Subscription.objects.select_related("promise").filter(token=token).first()
+        if subscription is not None:
+            promise = subscription.promise
+            subscriptions.unsubscribe(subscription=subscription)
+        else:
+            promise = None  # already gone: saying so again is harmless
+        return render(request, "public/unsubscribed.html", {"promise": promise})
+    subscription = _get_subscription(token)
+    return render(
+        request,
+        "public/unsubscribe.html",
+        {"subscription": subscription, "promise": subscription.promise},
     )

@@ -2,11 +2,17 @@
 390 px, and the way from the start page to the follow-up's PDF."""
 
 import os
+import re
+import sys
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
-from .conftest import assert_accessible
+from followup.services import publish_follow_up
+
+from .conftest import assert_accessible, make_coordinator
+from .document_data import make_follow_up
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls here are ours.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -89,3 +95,39 @@ def test_promise_list_in_english_passes_axe(live_server, transactional_db, page)
         "Citizen promises: what was promised and what was done"
     )
     check_page(page)
+
+
+def test_citizen_subscribes_confirms_gets_the_next_follow_up_and_unsubscribes(
+    live_server, transactional_db, page, mailoutbox
+):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    base = live_server.url
+    page.goto(base + "/loften/hisings-backa-2024-2025/")
+    page.get_by_role("link", name="Följ löftet via e-post").click()
+    check_page(page)
+    page.get_by_label("Din e-postadress").fill("invanare@example.org")
+    page.get_by_role("button", name="Följ").click()
+    assert page.get_by_role("heading", name="Titta i din e-post").is_visible()
+
+    (confirmation,) = mailoutbox
+    link = re.search(r"https?://\S+(/prenumeration/\S+/bekrafta/)", confirmation.body).group(1)
+    page.goto(base + link)
+    check_page(page)
+    page.get_by_role("button", name="Bekräfta").click()
+    assert page.get_by_role("heading", name="Du följer löftet").is_visible()
+
+    promise = apps.get_model("lofte", "Promise").objects.get(slug="hisings-backa-2024-2025")
+    draft = make_follow_up(promise, title="Uppföljning medborgarlöfte Hisings Backa 2026")
+    publish_follow_up(follow_up=draft, user=make_coordinator(promise))
+    call_command("send_follow_up_notices", stdout=sys.stderr)
+    notice = mailoutbox[-1]
+    assert notice.subject == "Ny uppföljning: Uppföljning medborgarlöfte Hisings Backa 2026"
+    one_click = re.search(
+        r"<https?://[^/]+(/\S+/avsluta/)>", notice.extra_headers["List-Unsubscribe"]
+    )
+
+    # What a mail client does with List-Unsubscribe-Post: one POST, no form, no cookie.
+    response = page.request.post(base + one_click.group(1), form={"List-Unsubscribe": "One-Click"})
+    assert response.ok
+    assert not apps.get_model("public", "Subscription").objects.exists()
+    assert page.goto(base + one_click.group(1)).status == 404

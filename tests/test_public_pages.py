@@ -193,6 +193,7 @@ def public_urls(world) -> list[str]:
         "public:csv_metadata",
         "public:api_promise",
         "public:widget",
+        "public:subscribe",
     ]
     site = [
         "public:start",
