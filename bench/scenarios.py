@@ -203,6 +203,27 @@ def import_sub_promises(workdir: Path):
     return request
 
 
+def public_start_page(workdir: Path):
+    return _get(Client(), reverse("public:start"))
+
+
+def public_promise_page(workdir: Path):
+    return _get(Client(), reverse("public:promise", args=[PROMISE]))
+
+
+def public_api_promise(workdir: Path):
+    return _get(Client(), reverse("public:api_promise", args=[PROMISE]))
+
+
+def public_statuses_csv(workdir: Path):
+    return _get(Client(), reverse("public:statuses_csv", args=[PROMISE]))
+
+
+def public_feed(workdir: Path):
+    _published_follow_up()
+    return _get(Client(), reverse("public:promise_feed", args=[PROMISE]))
+
+
 TRIVIAL = Scenario("trivial view (floor)", trivial, per_promise=False, runs=100)
 ALL = [
     TRIVIAL,
@@ -214,6 +235,11 @@ ALL = [
     Scenario("draft PDF render", draft_pdf, runs=5),
     Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=5),
     Scenario("published PDF download", published_pdf),
+    Scenario("public start page", public_start_page, per_promise=False),
+    Scenario("public promise page", public_promise_page),
+    Scenario("public API, one promise", public_api_promise),
+    Scenario("public CSV of statuses", public_statuses_csv),
+    Scenario("public Atom feed, one promise", public_feed),
     Scenario("xlsx import preview, 1,000 rows", import_sub_promises, per_promise=False, runs=3),
 ]
 

@@ -14,7 +14,7 @@ One message failing never holds up another. Anything that would limit or hold ba
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -49,25 +49,40 @@ def reporters_of(partners: Iterable) -> list:
     )
 
 
-def send_each(users: Iterable, subject: str, template: str, context: dict) -> int:
-    """Queues one message per user; returns how many were queued."""
+def send_each(
+    users: Iterable,
+    subject: str,
+    template: str,
+    context: dict,
+    *,
+    headers: Callable[[object], dict] | None = None,
+) -> int:
+    """Queues one message per user (anything with an `email`); returns how many were queued.
+
+    `headers(user)` gives a message's own headers, e.g. its List-Unsubscribe.
+    """
     with translation.override(settings.LANGUAGE_CODE):
-        bodies = [
-            (user.email, render_to_string(template, {**context, "user": user})) for user in users
+        messages = [
+            (
+                user.email,
+                render_to_string(template, {**context, "user": user}),
+                headers(user) if headers else {},
+            )
+            for user in users
         ]
-    for to, body in bodies:
-        queue_email(to=to, subject=subject, body=body)
-    return len(bodies)
+    for to, body, extra in messages:
+        queue_email(to=to, subject=subject, body=body, headers=extra)
+    return len(messages)
 
 
-def queue_email(*, to: str, subject: str, body: str) -> OutgoingEmail:
+def queue_email(*, to: str, subject: str, body: str, headers: dict | None = None) -> OutgoingEmail:
     """Records a message and queues its sending; returns at once.
 
     Inside a transaction the task is queued with it: a rolled-back step sends nothing.
     """
     # A line break in a subject would fail every attempt (BadHeaderError): fold it here.
     subject = " ".join(str(subject).split())[:255]
-    email = OutgoingEmail.objects.create(to=to, subject=subject, body=body)
+    email = OutgoingEmail.objects.create(to=to, subject=subject, body=body, headers=headers or {})
     deliver_email.enqueue(email.pk)
     return email
 
@@ -85,7 +100,9 @@ def deliver_email(email_id: int) -> str:
         return "not queued"  # sent, failed for good, or deleted meanwhile
     queued = OutgoingEmail.objects.filter(pk=email.pk, state=OutgoingEmail.State.QUEUED)
     try:
-        EmailMessage(subject=email.subject, body=email.body, to=[email.to]).send()
+        EmailMessage(
+            subject=email.subject, body=email.body, to=[email.to], headers=email.headers or None
+        ).send()
     except Exception as error:
         attempts = email.attempts + 1
         reason = f"{type(error).__name__}: {error}"[:2000]

@@ -320,6 +320,8 @@ class OutgoingEmail(models.Model):
     to = models.EmailField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"), blank=True)
+    # The message's own headers, e.g. a subscriber's List-Unsubscribe.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     state = models.CharField(
         _("state"), max_length=8, choices=State.choices, default=State.QUEUED, db_index=True
     )

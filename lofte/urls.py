@@ -14,5 +14,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("rapportering/", include("followup.portal.urls")),
     path("uppfoljning/", include("followup.document.urls")),
-    path("", views.home, name="home"),
+    # The public side (start page, promise pages, feeds, open data, API); nothing imports it.
+    path("", include("public.urls")),
 ]

@@ -4,7 +4,6 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_tasks_db.models import DBTaskResult
@@ -40,10 +39,3 @@ def healthz(request: HttpRequest) -> HttpResponse:
             status=503,
         )
     return HttpResponse("ok", content_type="text/plain")
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The front door: coordinators to admin, everyone else to the reporting portal."""
-    if request.user.is_authenticated and request.user.is_staff:
-        return redirect("admin:index")
-    return redirect("portal:dashboard")

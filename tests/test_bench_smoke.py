@@ -34,6 +34,11 @@ def test_bench_smoke_measures_every_view(tmp_path):
         "bare WeasyPrint (PDF floor)",
         "published PDF download",
         "xlsx import preview, 1,000 rows",
+        "public start page",
+        "public promise page",
+        "public API, one promise",
+        "public CSV of statuses",
+        "public Atom feed, one promise",
     }
     assert views["bare WeasyPrint (PDF floor)"]["queries"] == 0
     assert views["partner dashboard"]["queries"] >= 1

@@ -52,6 +52,9 @@ class Bar:
     text_y: int
     segments: list[Segment]
     total_x: float
+    # Where the focus area's name goes: left of the bar (wide), or above it (narrow).
+    label_x: float = LABEL_WIDTH - 10
+    label_y: int = 0
 
 
 @dataclass
@@ -72,6 +75,9 @@ class StatusChart:
     bars: list[Bar]
     legend: list[LegendItem]
     description: str
+    label_anchor: str = "end"
+    label_chars: int = 22
+    font_size: int = 13
 
 
 def key_of(status: str | None) -> str:
@@ -118,6 +124,7 @@ def build_status_chart(
                 text_y=y + BAR_HEIGHT // 2 + 5,
                 segments=segments,
                 total_x=round(x + 6, 2),
+                label_y=y + BAR_HEIGHT // 2 + 5,
             )
         )
     legend_top = TOP + len(rows) * ROW_HEIGHT + 14
@@ -148,4 +155,78 @@ def build_status_chart(
         bars=bars,
         legend=legend,
         description=description,
+    )
+
+
+# The narrow layout, for screens about 390 px wide: drawn nearly 1:1 there, so its 15 px
+# text stays at least 13 px (the wide chart scaled to a phone shrinks its text to about 7).
+NARROW_WIDTH = 360
+NARROW_BAR_WIDTH = 320
+NARROW_LABEL_HEIGHT = 22
+NARROW_ROW_HEIGHT = NARROW_LABEL_HEIGHT + BAR_HEIGHT + 14
+NARROW_LEGEND_COLUMNS = 2
+
+
+def narrow_layout(chart: StatusChart) -> StatusChart:
+    """The same bars and legend, each focus area's name above its bar, two legend columns."""
+    largest = max((bar.total for bar in chart.bars), default=0) or 1
+    scale = NARROW_BAR_WIDTH / largest
+    bars = []
+    for index, bar in enumerate(chart.bars):
+        top = TOP + index * NARROW_ROW_HEIGHT
+        y = top + NARROW_LABEL_HEIGHT
+        x = 0.0
+        segments = []
+        for segment in bar.segments:
+            width = segment.count * scale
+            segments.append(
+                Segment(
+                    key=segment.key,
+                    label=segment.label,
+                    count=segment.count,
+                    x=round(x, 2),
+                    width=round(width, 2),
+                    fill=segment.fill,
+                    pattern=segment.pattern,
+                    show_count=width >= MIN_WIDTH_FOR_COUNT,
+                    text_x=round(x + width / 2, 2),
+                    dark_text=segment.dark_text,
+                )
+            )
+            x += width
+        bars.append(
+            Bar(
+                name=bar.name,
+                total=bar.total,
+                y=y,
+                text_y=y + BAR_HEIGHT // 2 + 5,
+                segments=segments,
+                total_x=round(x + 6, 2),
+                label_x=0,
+                label_y=top + 16,
+            )
+        )
+    legend_top = TOP + len(bars) * NARROW_ROW_HEIGHT + 6
+    legend = [
+        LegendItem(
+            label=item.label,
+            fill=item.fill,
+            pattern=item.pattern,
+            x=(index % NARROW_LEGEND_COLUMNS) * (NARROW_WIDTH // NARROW_LEGEND_COLUMNS),
+            y=legend_top + (index // NARROW_LEGEND_COLUMNS) * LEGEND_ROW,
+            key=item.key,
+        )
+        for index, item in enumerate(chart.legend)
+    ]
+    legend_rows = -(-len(legend) // NARROW_LEGEND_COLUMNS)
+    return StatusChart(
+        width=NARROW_WIDTH,
+        height=legend_top + legend_rows * LEGEND_ROW,
+        label_width=0,
+        bars=bars,
+        legend=legend,
+        description=chart.description,
+        label_anchor="start",
+        label_chars=40,
+        font_size=15,
     )

@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import AccessibilityStatement
+
+
+@admin.register(AccessibilityStatement)
+class AccessibilityStatementAdmin(admin.ModelAdmin):
+    """Administrators only: coordinators' group has no permission on it."""
+
+    list_display = ["organisation", "compliance", "assessed_on", "updated_on"]
+    readonly_fields = ["updated_on"]

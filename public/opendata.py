@@ -1,0 +1,315 @@
+"""Open data of a promise, with no personal data: two CSV files described by CSVW metadata,
+and a DCAT-AP-SE catalogue (JSON-LD) of every promise's datasets for the national portal.
+
+The CSV columns are declared once (`STATUS_COLUMNS`, `FIGURE_COLUMNS`); the files and their
+CSVW metadata are both written from them, so that they cannot disagree.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from . import data
+
+LICENSE = "http://creativecommons.org/publicdomain/zero/1.0/"
+# Who publishes the catalogue. The site's sender address is its contact point until an
+# owner can be configured.
+PUBLISHER_NAME = "Medborgarlöften"
+# Cells a spreadsheet would run as a formula get a leading apostrophe, as our exports do.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: str
+    datatype: str
+    description: str
+
+
+STATUS_COLUMNS = [
+    Column("promise", "Medborgarlöfte", "string", "The promise's stable id (its slug)."),
+    Column("sub_promise_id", "Dellöfte-id", "integer", "The sub-promise's stable id."),
+    Column("number", "Nummer", "string", "Focus area and position, e.g. 1.4."),
+    Column("focus_area", "Fokusområde", "string", "The focus area's name."),
+    Column("title", "Dellöfte", "string", "The sub-promise's title."),
+    Column("lead_partner", "Ansvarig part", "string", "The lead partner (an organisation)."),
+    Column(
+        "partners", "Parter", "string", "Every responsible partner, lead first, '; '-separated."
+    ),
+    Column("round_id", "Omgång-id", "integer", "The reporting round's stable id."),
+    Column("round", "Omgång", "string", "The reporting round's name."),
+    Column("round_deadline", "Omgångens slutdatum", "date", "The round's deadline."),
+    Column(
+        "status",
+        "Status",
+        "string",
+        "Approved status: done, partly_done, in_progress, not_started or not_done; "
+        "empty when no report of the round is approved.",
+    ),
+]
+FIGURE_COLUMNS = [
+    Column("promise", "Medborgarlöfte", "string", "The promise's stable id (its slug)."),
+    Column("sub_promise_id", "Dellöfte-id", "integer", "The sub-promise's stable id."),
+    Column("number", "Nummer", "string", "Focus area and position, e.g. 1.4."),
+    Column("round_id", "Omgång-id", "integer", "The reporting round's stable id."),
+    Column("round", "Omgång", "string", "The reporting round's name."),
+    Column("label", "Mått", "string", "What was counted."),
+    Column("value", "Värde", "decimal", "The figure of the approved report."),
+    Column("unit", "Enhet", "string", "The unit, e.g. st."),
+]
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv(columns: list[Column], rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([column.name for column in columns])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return out.getvalue()
+
+
+def status_rows(view: data.PromiseView) -> list[list]:
+    """One row per sub-promise and round (one row without a round if there is none)."""
+    rows = []
+    for area in view.focus_areas:
+        for sub in area.sub_promises:
+            names = [name for name, _lead in sub.partners]
+            lead = next((name for name, is_lead in sub.partners if is_lead), "")
+            start = [
+                view.promise.slug,
+                sub.sub_promise.pk,
+                sub.number,
+                area.focus_area.name,
+                sub.sub_promise.title,
+                lead,
+                "; ".join(names),
+            ]
+            if not sub.rounds:
+                rows.append([*start, None, None, None, None])
+            for round_status in sub.rounds:
+                period = round_status.period
+                rows.append(
+                    [
+                        *start,
+                        period.pk,
+                        period.name,
+                        period.deadline.isoformat(),
+                        round_status.status,
+                    ]
+                )
+    return rows
+
+
+def figure_rows(view: data.PromiseView) -> list[list]:
+    rows = []
+    for sub in view.sub_promises:
+        for round_status in sub.rounds:
+            for figure in round_status.figures:
+                rows.append(
+                    [
+                        view.promise.slug,
+                        sub.sub_promise.pk,
+                        sub.number,
+                        round_status.period.pk,
+                        round_status.period.name,
+                        figure.label,
+                        decimal_text(figure.value),
+                        figure.unit,
+                    ]
+                )
+    return rows
+
+
+def decimal_text(value: Decimal) -> str:
+    """1000 for 1000.00, 2.5 for 2.50: the value without trailing zeros or exponent."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def csv_urls(request: HttpRequest, slug: str) -> dict[str, str]:
+    return {
+        "statuses": request.build_absolute_uri(reverse("public:statuses_csv", args=[slug])),
+        "figures": request.build_absolute_uri(reverse("public:figures_csv", args=[slug])),
+        "metadata": request.build_absolute_uri(reverse("public:csv_metadata", args=[slug])),
+    }
+
+
+def csvw_table(url: str, title: str, columns: list[Column], key: list[str]) -> dict:
+    return {
+        "url": url,
+        "dc:title": title,
+        "dialect": {"header": True, "delimiter": ",", "encoding": "utf-8"},
+        "tableSchema": {
+            "columns": [
+                {
+                    "name": column.name,
+                    "titles": column.name,
+                    "dc:title": column.title,
+                    "dc:description": column.description,
+                    "datatype": column.datatype,
+                    "null": "",
+                }
+                for column in columns
+            ],
+            "primaryKey": key,
+        },
+    }
+
+
+def csvw_metadata(request: HttpRequest, view: data.PromiseView) -> dict:
+    """CSVW metadata (W3C, JSON) describing the promise's two CSV files."""
+    urls = csv_urls(request, view.promise.slug)
+    statuses = csvw_table(
+        urls["statuses"],
+        f"Dellöften och status per omgång – {view.promise.title}",
+        STATUS_COLUMNS,
+        ["sub_promise_id", "round_id"],
+    )
+    figures = csvw_table(
+        urls["figures"],
+        f"Siffror per dellöfte och omgång – {view.promise.title}",
+        FIGURE_COLUMNS,
+        ["sub_promise_id", "round_id", "label"],
+    )
+    return {
+        "@context": ["http://www.w3.org/ns/csvw", {"@language": "sv"}],
+        "dc:title": view.promise.title,
+        "dc:license": {"@id": LICENSE},
+        "dc:publisher": view.promise.organisers,
+        "tables": [statuses, figures],
+    }
+
+
+# --- DCAT-AP-SE ---------------------------------------------------------------------------
+
+DCAT_CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "schema": "http://schema.org/",
+}
+FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+THEME_GOVERNMENT = "http://publications.europa.eu/resource/authority/data-theme/GOVE"
+LANG_SWEDISH = "http://publications.europa.eu/resource/authority/language/SWE"
+
+
+def literal(text: str, language: str = "sv") -> dict:
+    return {"@value": text, "@language": language}
+
+
+def dcat_catalog(request: HttpRequest) -> dict:
+    """Every promise as a dataset with its CSV, CSVW and API distributions, in two queries."""
+    absolute = request.build_absolute_uri
+    catalog_url = absolute(reverse("public:dcat"))
+    publisher = {
+        "@id": absolute(reverse("public:start")) + "#utgivare",
+        "@type": "foaf:Agent",
+        "foaf:name": literal(PUBLISHER_NAME),
+    }
+    contact = {
+        "@type": "vcard:Organization",
+        "vcard:fn": literal(PUBLISHER_NAME),
+        "vcard:hasEmail": {"@id": f"mailto:{settings.DEFAULT_FROM_EMAIL}"},
+    }
+    datasets = []
+    for promise in data.public_promises():
+        page = absolute(reverse("public:promise", args=[promise.slug]))
+        urls = csv_urls(request, promise.slug)
+        api = absolute(reverse("public:api_promise", args=[promise.slug]))
+
+        def distribution(url, title, media_type, file_type, fragment, page=page):
+            return {
+                "@id": f"{page}#distribution-{fragment}",
+                "@type": "dcat:Distribution",
+                "dcterms:title": literal(title),
+                "dcat:accessURL": {"@id": url},
+                "dcat:downloadURL": {"@id": url},
+                "dcat:mediaType": {
+                    "@id": f"http://www.iana.org/assignments/media-types/{media_type}"
+                },
+                "dcterms:format": {"@id": FILE_TYPE + file_type},
+                "dcterms:license": {"@id": LICENSE},
+            }
+
+        datasets.append(
+            {
+                "@id": f"{page}#dataset",
+                "@type": "dcat:Dataset",
+                "dcterms:identifier": promise.slug,
+                "dcterms:title": literal(f"Uppföljning av {promise.title.lower()}"),
+                "dcterms:description": literal(
+                    f"Dellöften, godkänd status per rapporteringsomgång och rapporterade siffror "
+                    f"för medborgarlöftet {promise.area} ({promise.name}). "
+                    f"Inga personuppgifter."
+                ),
+                "dcterms:publisher": {"@id": publisher["@id"]},
+                "dcat:contactPoint": contact,
+                "dcat:landingPage": {"@id": page},
+                "dcat:keyword": [
+                    literal("medborgarlöfte"),
+                    literal("trygghet"),
+                    literal(promise.area),
+                ],
+                "dcat:theme": {"@id": THEME_GOVERNMENT},
+                "dcterms:language": {"@id": LANG_SWEDISH},
+                "dcterms:spatial": literal(promise.area),
+                "dcterms:temporal": {
+                    "@type": "dcterms:PeriodOfTime",
+                    "dcat:startDate": {
+                        "@value": promise.starts_on.isoformat(),
+                        "@type": "xsd:date",
+                    },
+                    "dcat:endDate": {"@value": promise.ends_on.isoformat(), "@type": "xsd:date"},
+                },
+                "dcat:distribution": [
+                    distribution(
+                        urls["statuses"],
+                        "Dellöften och status per omgång (CSV)",
+                        "text/csv",
+                        "CSV",
+                        "status",
+                    ),
+                    distribution(
+                        urls["figures"],
+                        "Siffror per dellöfte och omgång (CSV)",
+                        "text/csv",
+                        "CSV",
+                        "siffror",
+                    ),
+                    distribution(
+                        urls["metadata"],
+                        "Beskrivning av CSV-filerna (CSVW)",
+                        "application/csvm+json",
+                        "JSON",
+                        "csvw",
+                    ),
+                    distribution(api, "Löftet i JSON (API)", "application/json", "JSON", "api"),
+                ],
+            }
+        )
+    return {
+        "@context": DCAT_CONTEXT,
+        "@id": catalog_url,
+        "@type": "dcat:Catalog",
+        "dcterms:title": literal("Medborgarlöften: uppföljning"),
+        "dcterms:description": literal(
+            "Medborgarlöften, deras dellöften och vad som har gjorts enligt godkända rapporter."
+        ),
+        "dcterms:publisher": publisher,
+        "dcterms:license": {"@id": LICENSE},
+        "dcterms:language": {"@id": LANG_SWEDISH},
+        "foaf:homepage": {"@id": absolute(reverse("public:start"))},
+        "dcat:dataset": datasets,
+    }

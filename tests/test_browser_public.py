@@ -1,0 +1,133 @@
+"""The public side in a real browser, as an anonymous citizen: WCAG 2.1 A/AA at 1280 and
+390 px, and the way from the start page to the follow-up's PDF."""
+
+import os
+import re
+import sys
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from followup.services import publish_follow_up
+
+from .conftest import assert_accessible, make_coordinator
+from .document_data import make_follow_up
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls here are ours.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = [1280, 390]
+
+
+def check_page(page) -> None:
+    """No axe violation and no sideways scrolling, wide and narrow."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_accessible(page)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{page.url} scrolls sideways at {width} px"
+
+
+def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
+    live_server, transactional_db, page
+):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    page.goto(live_server.url + "/")
+    assert page.title().startswith("Medborgarlöften: vad som lovades")
+    assert page.get_by_text("Genomfört: 41").is_visible()
+    check_page(page)
+
+    page.get_by_label("Sök på område").fill("Hisings")
+    page.get_by_role("button", name="Sök", exact=True).click()
+    assert page.get_by_role("heading", name="Löften som matchar ”Hisings”").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Hisings Backa", exact=True).click()
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .endswith("Medborgarlöfte Hisings Backa 2024-2025")
+    )
+    assert page.get_by_role("heading", name="1. Skola").is_visible()
+    check_page(page)
+
+    page.get_by_role("link", name="Uppföljning medborgarlöfte Hisings Backa 2024-2025").click()
+    assert page.title() == "Uppföljning medborgarlöfte Hisings Backa 2024-2025"
+    check_page(page)
+
+    page.go_back()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF").click()
+    path = download.value.path()
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+
+@pytest.mark.parametrize("path", ["/tillganglighet/", "/personuppgifter/"])
+def test_site_basics_pass_axe(live_server, transactional_db, page, path):
+    page.goto(live_server.url + path)
+    assert page.get_by_role("heading", level=1).is_visible()
+    check_page(page)
+
+
+def test_widget_passes_axe_framed_in_another_page(live_server, transactional_db, page):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    page.goto(live_server.url + "/loften/hisings-backa-2024-2025/widget/")
+    assert page.get_by_text("Genomfört: 41").is_visible()
+    check_page(page)
+    # Framed by a page of another origin (about:blank with a srcdoc), it still shows.
+    widget_url = live_server.url + "/loften/hisings-backa-2024-2025/widget/"
+    page.set_content(f'<iframe title="Medborgarlöfte" src="{widget_url}"></iframe>')
+    frame = page.frame_locator("iframe")
+    assert frame.get_by_text("Genomfört: 41").is_visible()
+
+
+def test_promise_list_in_english_passes_axe(live_server, transactional_db, page):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    page.goto(live_server.url + "/loften/")
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Citizen promises: what was promised and what was done"
+    )
+    check_page(page)
+
+
+def test_citizen_subscribes_confirms_gets_the_next_follow_up_and_unsubscribes(
+    live_server, transactional_db, page, mailoutbox
+):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    base = live_server.url
+    page.goto(base + "/loften/hisings-backa-2024-2025/")
+    page.get_by_role("link", name="Följ löftet via e-post").click()
+    check_page(page)
+    page.get_by_label("Din e-postadress").fill("invanare@example.org")
+    page.get_by_role("button", name="Följ").click()
+    assert page.get_by_role("heading", name="Titta i din e-post").is_visible()
+
+    (confirmation,) = mailoutbox
+    link = re.search(r"https?://\S+(/prenumeration/\S+/bekrafta/)", confirmation.body).group(1)
+    page.goto(base + link)
+    check_page(page)
+    page.get_by_role("button", name="Bekräfta").click()
+    assert page.get_by_role("heading", name="Du följer löftet").is_visible()
+
+    promise = apps.get_model("lofte", "Promise").objects.get(slug="hisings-backa-2024-2025")
+    draft = make_follow_up(promise, title="Uppföljning medborgarlöfte Hisings Backa 2026")
+    publish_follow_up(follow_up=draft, user=make_coordinator(promise))
+    call_command("send_follow_up_notices", stdout=sys.stderr)
+    notice = mailoutbox[-1]
+    assert notice.subject == "Ny uppföljning: Uppföljning medborgarlöfte Hisings Backa 2026"
+    one_click = re.search(
+        r"<https?://[^/]+(/\S+/avsluta/)>", notice.extra_headers["List-Unsubscribe"]
+    )
+
+    # What a mail client does with List-Unsubscribe-Post: one POST, no form, no cookie.
+    response = page.request.post(base + one_click.group(1), form={"List-Unsubscribe": "One-Click"})
+    assert response.ok
+    assert not apps.get_model("public", "Subscription").objects.exists()
+    assert page.goto(base + one_click.group(1)).status == 404

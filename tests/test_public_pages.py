@@ -1,0 +1,283 @@
+"""The public start page and promise pages: what citizens see, what they never see, speed."""
+
+import datetime
+import html
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from .conftest import (
+    make_coordinator,
+    make_focus_area,
+    make_partner,
+    make_promise,
+    make_reporter,
+    make_sub_promise,
+)
+from .public_data import MARKER, build_many, build_world, seed_secrets
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response) -> str:
+    assert response.status_code == 200
+    body = response.content.decode()
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+# --- Start page --------------------------------------------------------------------------
+
+
+def test_start_page_lists_promises_newest_first_with_progress_and_follow_ups(client, world):
+    make_promise(
+        "Angered", starts_on=datetime.date(2022, 1, 1), ends_on=datetime.date(2023, 12, 31)
+    )
+    text = text_of(client.get("/"))
+    assert "Medborgarlöften: vad som lovades och vad som gjordes" in text
+    assert text.index("Backa") < text.index("Angered")
+    assert "1 februari 2024 – 31 december 2025" in text
+    # Latest approved reports: breakfasts done, walks in progress, stairwells not reported.
+    assert "Genomfört: 1 Pågående: 1 Inte rapporterat än: 1" in text
+    assert "Av 3 dellöften, enligt vart och etts senaste godkända rapport." in text
+    assert "Uppföljning medborgarlöfte Backa 2024-2025" in text
+    assert "Logga in här" in text
+
+
+def test_start_page_searches_by_area(client, world):
+    make_promise("Angered")
+    text = text_of(client.get("/", {"omrade": "back"}))
+    assert "Backa" in text and "Angered" not in text
+    text = text_of(client.get("/", {"omrade": "Ingenstans"}))
+    assert "Inget löfte matchar det området." in text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sida": "abc"},
+        {"sida": "-1"},
+        {"sida": "99999"},
+        {"omrade": "x" * 5000},
+        {"omrade": "\x00"},
+    ],
+)
+def test_start_page_takes_bad_input_without_error(client, world, params):
+    response = client.get("/", params)
+    assert response.status_code == 200
+
+
+def test_start_page_keeps_the_search_typed_and_escapes_it(client, world):
+    response = client.get("/", {"omrade": '<b>"Backa"</b>'})
+    body = response.content.decode()
+    assert "<b>" not in body
+    assert 'value="&lt;b&gt;&quot;Backa&quot;&lt;/b&gt;"' in body
+
+
+def test_start_page_can_be_read_in_english(client, world):
+    client.cookies["django_language"] = "en"
+    text = text_of(client.get("/"))
+    assert "Citizen promises: what was promised and what was done" in text
+    assert "Done: 1 In progress: 1 Not reported yet: 1" in text
+
+
+def test_logged_in_users_still_land_where_they_work_and_reach_the_list(client, world):
+    reporter = make_reporter(world.breakfasts.responsibilities.first().partner)
+    client.force_login(reporter)
+    assert client.get("/").url == reverse("portal:dashboard")
+    assert "Backa" in text_of(client.get(reverse("public:promises")))
+    client.force_login(make_coordinator(world.promise))
+    assert client.get("/").url == reverse("admin:index")
+
+
+def test_start_page_query_count_is_fixed(client, django_assert_max_num_queries, world):
+    with django_assert_max_num_queries(4):
+        assert client.get("/").status_code == 200
+    build_many(25, 8)
+    with django_assert_max_num_queries(4):
+        response = client.get("/")
+    assert response.content.decode().count('class="promise-card"') == 20
+    with django_assert_max_num_queries(4):
+        assert client.get("/", {"sida": 2}).content.decode().count('class="promise-card"') == 6
+
+
+# --- Promise page --------------------------------------------------------------------------
+
+
+def test_promise_page_shows_the_promise_and_every_sub_promise_over_every_round(client, world):
+    text = text_of(client.get(reverse("public:promise", args=[world.promise.slug])))
+    assert "Vi lovar att Backa ska bli tryggare." in text
+    assert "1. Skola" in text and "2. Lokalområde" in text
+    assert "Skolan är viktig." in text
+    assert "För att nå dit kommer vi tillsammans att: erbjuda frukost" in text
+    # Lead first, then the co-owner.
+    assert "Parter: Biblioteket (ansvarig) , Bostadsbolaget" in text
+    assert "Indikator: Utdelade frukostar" in text
+    # The breakfasts' timeline: in progress in spring, done in autumn, with the figure.
+    breakfasts = text[text.index("1.1 Frukost") : text.index("2.1 Nattvandringar")]
+    assert breakfasts.index("Våren 2024") < breakfasts.index("Pågående")
+    assert breakfasts.index("Hösten 2025") < breakfasts.index("Genomfört")
+    assert "Vi har börjat med frukost." in breakfasts
+    assert "Utdelade frukostar: 1 000 st" in breakfasts
+    walks = text[text.index("2.1 Nattvandringar") : text.index("2.2 Trapphusvärdar")]
+    assert "Våren 2024 (juni 2024) Ingen godkänd rapport" in walks
+    assert "Hösten 2025 (december 2025) Pågående" in walks
+    assert "Uppföljning medborgarlöfte Backa 2024-2025" in text
+
+
+def test_promise_page_links_the_previous_and_the_next_promise(client, world):
+    later = make_promise(
+        "Backa",
+        slug="backa-2026-2028",
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2028, 12, 31),
+        previous=world.promise,
+    )
+    continued = make_sub_promise(
+        make_focus_area(later, "Skola"),
+        make_partner(),
+        title="Frukost igen",
+        derived_from=world.breakfasts,
+    )
+    text = text_of(client.get(reverse("public:promise", args=[world.promise.slug])))
+    assert "Nästa löfte: Medborgarlöfte Backa 2026-2028" in text
+    assert "Fortsätter i: Frukost igen" in text
+    text = text_of(client.get(reverse("public:promise", args=[later.slug])))
+    assert "Föregående löfte: Medborgarlöfte Backa 2024-2025" in text
+    assert f"Fortsätter: {world.breakfasts.title}" in text
+    assert continued.title in text
+
+
+def test_unknown_promise_is_404(client, world):
+    assert client.get(reverse("public:promise", args=["finns-inte"])).status_code == 404
+
+
+def test_user_text_is_escaped(client, world):
+    world.breakfasts.title = "<script>alert(1)</script>"
+    world.breakfasts.save()
+    body = client.get(reverse("public:promise", args=[world.promise.slug])).content.decode()
+    assert "<script>alert(1)" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_promise_page_query_count_is_fixed(client, django_assert_max_num_queries, world):
+    url = reverse("public:promise", args=[world.promise.slug])
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
+    build_many(3, 60)
+    for _ in range(20):
+        make_sub_promise(world.walks.focus_area, make_partner(), make_partner())
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.content.decode().count('class="sub-promise"') == 23
+
+
+# --- Nothing private leaves -------------------------------------------------------------
+
+
+def public_urls(world) -> list[str]:
+    """Every public output that can show this promise's data."""
+    slug = world.promise.slug
+    per_promise = [
+        "public:promise",
+        "public:promise_feed",
+        "public:statuses_csv",
+        "public:figures_csv",
+        "public:csv_metadata",
+        "public:api_promise",
+        "public:widget",
+        "public:subscribe",
+    ]
+    site = [
+        "public:start",
+        "public:promises",
+        "public:feed",
+        "public:dcat",
+        "public:api_promises",
+        "public:accessibility",
+        "public:personal_data",
+    ]
+    return [reverse(name) for name in site] + [reverse(name, args=[slug]) for name in per_promise]
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_no_private_field_reaches_any_public_output(client, world, language):
+    seed_secrets(world)
+    client.cookies["django_language"] = language
+    for url in public_urls(world):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert MARKER.lower() not in body.lower(), url
+    # The approved report of the stairwells is public; its comment and obstacles are not.
+    text = text_of(client.get(reverse("public:promise", args=[world.promise.slug])))
+    assert "Värdar i två trapphus." in text
+
+
+# --- Schema.org ----------------------------------------------------------------------------
+
+
+def json_ld(response) -> dict:
+    scripts = re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S
+    )
+    assert len(scripts) == 1
+    return json.loads(scripts[0])
+
+
+def test_promise_page_describes_itself_in_schema_org(client, world):
+    world.promise.organisers = "socialförvaltningen </script><script>alert(1)</script>"
+    world.promise.save()
+    graph = json_ld(client.get(reverse("public:promise", args=[world.promise.slug])))["@graph"]
+    types = [node["@type"] for node in graph]
+    assert types == ["WebPage", "Dataset", "Report"]
+    report = graph[2]
+    assert report["name"] == "Uppföljning medborgarlöfte Backa 2024-2025"
+    assert report["author"] == {
+        "@type": "GovernmentOrganization",
+        "name": "socialförvaltningen </script><script>alert(1)</script>",
+    }
+    assert report["url"] == f"http://testserver/uppfoljning/{world.promise.slug}/"
+
+
+def test_start_page_describes_the_site_in_schema_org(client, world):
+    assert json_ld(client.get("/"))["@type"] == "WebSite"
+
+
+# --- The widget ----------------------------------------------------------------------------
+
+
+def test_widget_may_be_framed_by_any_site_and_shows_progress(client, world):
+    url = reverse("public:widget", args=[world.promise.slug])
+    for response in [client.get(url), client.get(url)]:  # the second from the cache
+        assert response["Content-Security-Policy"] == "frame-ancestors *"
+        assert "X-Frame-Options" not in response
+        text = text_of(response)
+        assert "Genomfört: 1 Pågående: 1 Inte rapporterat än: 1" in text
+        assert "Läs den senaste uppföljningen: Uppföljning medborgarlöfte Backa 2024-2025" in text
+    # Every other page keeps refusing to be framed.
+    page = client.get(reverse("public:promise", args=[world.promise.slug]))
+    assert page["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors" not in page.get("Content-Security-Policy", "")
+    assert f"http://testserver{url}" in page.content.decode()
+
+
+def test_widget_of_unknown_promise_is_404(client, world):
+    assert client.get(reverse("public:widget", args=["finns-inte"])).status_code == 404
+
+
+def test_widget_query_count_is_fixed(client, django_assert_max_num_queries, world):
+    url = reverse("public:widget", args=[world.promise.slug])
+    with django_assert_max_num_queries(3):
+        client.get(url)
+    build_many(2, 30)
+    cache.clear()
+    with django_assert_max_num_queries(3):
+        client.get(url)
