@@ -120,8 +120,7 @@ def indicator_sentence(
         )
     else:
         sentence = (
-            gettext("%(subject)s has stayed at %(end)s from %(start_year)s to %(end_year)s")
-            % words
+            gettext("%(subject)s has stayed at %(end)s from %(start_year)s to %(end_year)s") % words
         )
     if indicator.target_value is not None:
         target = format_value(indicator.target_value, unit)
@@ -175,11 +174,8 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
             )
         )
         rows.sort(key=lambda row: row.year)
-    if has_baseline:
-        # The change is told from the baseline on.
-        told = [(y, v) for y, v in series if y >= indicator.baseline_year]
-    else:
-        told = series
+    # The change is told from the baseline on.
+    told = [(y, v) for y, v in series if not has_baseline or y >= indicator.baseline_year]
     baseline_text = (
         with_year(format_value(indicator.baseline_value, unit), indicator.baseline_year)
         if has_baseline
@@ -205,8 +201,7 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
             (
                 indicator.target_value,
                 indicator.target_year,
-                gettext("Target %(value)s")
-                % {"value": format_value(indicator.target_value, unit)},
+                gettext("Target %(value)s") % {"value": format_value(indicator.target_value, unit)},
             )
             if indicator.target_value is not None
             else None

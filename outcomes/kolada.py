@@ -16,7 +16,6 @@ KPI or an answer of another shape leaves the stored values as they were and says
 """
 
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -87,12 +86,12 @@ class KoladaClient:
                 _("Kolada refused the request (HTTP %(code)s); check the KPI and the place.")
                 % {"code": error.code}
             ) from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise KoladaError(
                 _("Kolada did not answer within %(seconds)s seconds.") % {"seconds": self.timeout}
             ) from None
         except urllib.error.URLError as error:
-            if isinstance(error.reason, TimeoutError | socket.timeout):
+            if isinstance(error.reason, TimeoutError):
                 raise KoladaError(
                     _("Kolada did not answer within %(seconds)s seconds.")
                     % {"seconds": self.timeout}

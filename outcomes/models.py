@@ -79,9 +79,7 @@ class Problem(models.Model):
         verbose_name = _("problem")
         verbose_name_plural = _("problem picture")
         constraints = [
-            models.UniqueConstraint(
-                fields=["promise", "position"], name="problem_position_unique"
-            ),
+            models.UniqueConstraint(fields=["promise", "position"], name="problem_position_unique"),
             models.UniqueConstraint(fields=["promise", "title"], name="problem_title_unique"),
         ]
 
@@ -168,7 +166,9 @@ class Indicator(models.Model):
         max_length=13,
         blank=True,
         validators=[ou_validator],
-        help_text=_("Instead of a municipality, for KPIs measured per unit (a school, a unit of care).")
+        help_text=_(
+            "Instead of a municipality, for KPIs measured per unit (a school, a unit of care)."
+        ),
     )
     history = HistoricalRecords()
 
