@@ -4,6 +4,7 @@ source and fetch date; timeouts, 5xx, unknown KPIs and answers of another shape 
 stored values as they were and say why."""
 
 import json
+import re
 import threading
 import time
 from decimal import Decimal
@@ -206,8 +207,11 @@ BEFORE = [(2021, Decimal(1), "S"), (2022, Decimal(2), "S")]
 
 
 def assert_refused(indicator, expected_message: str) -> None:
+    err = StringIO()
     with pytest.raises(CommandError, match="1 av 1 indikatorer kunde inte hämtas"):
-        _out, err = run_command()
+        call_command("fetch_kolada", stdout=StringIO(), stderr=err)
+    assert re.search(expected_message, err.getvalue())
+    assert "Lagrade värden är oförändrade." in err.getvalue()
     assert stored(indicator) == BEFORE
     with pytest.raises(KoladaError, match=expected_message):
         update_from_kolada(indicator=indicator)
