@@ -15,8 +15,8 @@ CRIMES = "Anmälda brott per 1 000 invånare"
 def add_outcomes(promise, *, indicators: int = 2, years: int = 5):
     """Two problems, three commitments linked to them, and `indicators` indicators with
     `years` yearly values each (the first two as the tests read them)."""
-    skola = make_focus_area(promise, "Skola", position=1, rationale="En lyckad skolgång.")
-    lokal = make_focus_area(promise, "Lokalområde", position=2, rationale="Trygga platser.")
+    skola = make_focus_area(promise, "Skola", rationale="En lyckad skolgång.")
+    lokal = make_focus_area(promise, "Lokalområde", rationale="Trygga platser.")
     lights = Commitment.objects.create(
         focus_area=lokal, position=1, text="Belysa gångvägarna till centrum"
     )
