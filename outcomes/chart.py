@@ -135,14 +135,19 @@ def build_line_chart(
         tick_values.append(value)
         value += step
     y_ticks = [Tick(y_of(v), format_value(v)) for v in tick_values]
+    # Both labels sit at the right end, on the sides of their lines that face away from
+    # each other, and clear of the target's marker.
+    target_above = target is None or baseline is None or target[0] >= baseline[0]
+    label_end = right - (22 if target and target[1] else 4)
     baseline_level = None
     if baseline:
         y = y_of(baseline[0])
-        baseline_level = Level(y, baseline[1], LEFT + 4, y - 5, "start")
+        label_y = y - 5 if not target_above or target is None else y + 15
+        baseline_level = Level(y, baseline[1], label_end, label_y, "end")
     target_level, target_marker = None, ""
     if target:
         y = y_of(target[0])
-        target_level = Level(y, target[2], right - 4, y - 5, "end")
+        target_level = Level(y, target[2], label_end, y - 5 if target_above else y + 15, "end")
         if target[1]:
             x = x_of(target[1])
             target_marker = f"M {x} {round(y - 6, 2)} l 6 6 l -6 6 l -6 -6 z"

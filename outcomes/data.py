@@ -152,7 +152,8 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
         ValueRow(
             year=v.year,
             text=format_value(v.value, unit),
-            source=v.source or indicator.source,
+            # The indicator's own source is said once, beside it; a row names only another.
+            source=v.source if v.source != indicator.source else "",
             note=v.note,
             is_baseline=v.year == indicator.baseline_year,
         )
@@ -168,7 +169,7 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
             ValueRow(
                 year=indicator.baseline_year,
                 text=format_value(indicator.baseline_value, unit),
-                source=indicator.source,
+                source="",
                 note="",
                 is_baseline=True,
             )
