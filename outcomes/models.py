@@ -70,7 +70,8 @@ class Problem(models.Model):
         blank=True,
         verbose_name=_("commitments that address it"),
     )
-    history = HistoricalRecords()
+    # The links are part of the record: who linked which commitment, and when.
+    history = HistoricalRecords(m2m_fields=[commitments])
 
     objects = ProblemQuerySet.as_manager()
 

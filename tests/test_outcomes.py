@@ -459,3 +459,30 @@ def test_an_outsider_cannot_import_values(client, promise):
     client.force_login(make_user(is_staff=True))
     response = client.get(reverse("admin:outcomes_indicatorvalue_import"))
     assert response.status_code == 403
+
+
+def test_linking_commitments_is_recorded_in_the_problems_history(client, promise):
+    user = make_coordinator(promise)
+    client.force_login(user)
+    problem = Problem.objects.get(promise=promise, position=1)
+    lights = problem.commitments.get(text="Belysa gångvägarna till centrum")
+    summer = promise.focus_areas.get(name="Skola").commitments.get()
+    response = client.post(
+        reverse("admin:outcomes_problem_change", args=[problem.pk]),
+        {
+            "promise": promise.pk,
+            "position": 1,
+            "title": problem.title,
+            "evidence": problem.evidence,
+            "sources": problem.sources,
+            "commitments": [lights.pk, summer.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert set(problem.commitments.values_list("text", flat=True)) == {
+        "Belysa gångvägarna till centrum",
+        "Erbjuda sommarjobb till unga",
+    }
+    latest = problem.history.latest()
+    assert latest.history_user == user
+    assert {row.commitment_id for row in latest.commitments.all()} == {lights.pk, summer.pk}
