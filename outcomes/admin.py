@@ -76,6 +76,10 @@ class IndicatorValueInline(ScopedTabularInline):
     fields = ["year", "value", "source", "note", "fetched_at"]
     readonly_fields = ["fetched_at"]
 
+    def get_queryset(self, request):
+        # Each row's title names its indicator: read it with the rows, not once a row.
+        return super().get_queryset(request).select_related("indicator")
+
 
 @admin.action(
     description=_("Fetch the selected indicators' values from Kolada"), permissions=["change"]

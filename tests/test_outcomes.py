@@ -486,3 +486,27 @@ def test_linking_commitments_is_recorded_in_the_problems_history(client, promise
     latest = problem.history.latest()
     assert latest.history_user == user
     assert {row.commitment_id for row in latest.commitments.all()} == {lights.pk, summer.pk}
+
+
+def test_admin_pages_cost_the_same_queries_whatever_the_number_of_rows(client):
+    """Lists and an indicator's page (with its values inline) at two sizes."""
+    counts = {}
+    for indicators, years in ((2, 3), (12, 30)):
+        promise = make_promise()
+        add_outcomes(promise, indicators=indicators, years=years)
+        client.force_login(make_coordinator(promise))
+        indicator = Indicator.objects.filter(promise=promise).order_by("-position").first()
+        urls = [
+            reverse("admin:outcomes_problem_changelist"),
+            reverse("admin:outcomes_indicator_changelist"),
+            reverse("admin:outcomes_indicatorvalue_changelist"),
+            reverse("admin:outcomes_indicator_change", args=[indicator.pk]),
+            reverse("admin:outcomes_problem_change", args=[promise.problems.first().pk]),
+        ]
+        for url in urls:
+            client.get(url)  # warms the caches (content types) that the first call fills
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200
+            counts.setdefault(url.split("/")[3] + url.split("/")[-2], []).append(len(queries))
+    assert all(small == big for small, big in counts.values()), counts
