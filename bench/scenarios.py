@@ -142,6 +142,13 @@ def follow_up_page(workdir: Path):
     return _get(Client(), reverse("document:follow_up", args=[follow_up.promise.slug]))
 
 
+def draft_page(workdir: Path):
+    """The follow-up rendered from today's data, with its problems and indicators' charts."""
+    draft = _draft_follow_up()
+    url = reverse("document:draft", args=[PROMISE, draft.pk])
+    return _get(_client(_coordinator()), url)
+
+
 def draft_pdf(workdir: Path):
     draft = _draft_follow_up()
     url = reverse("document:draft_pdf", args=[PROMISE, draft.pk])
@@ -232,6 +239,7 @@ ALL = [
     Scenario("admin report list, coordinator", coordinator_report_list),
     Scenario("admin report list, superuser", admin_report_list, per_promise=False),
     Scenario("follow-up page", follow_up_page),
+    Scenario("draft page with indicators", draft_page),
     Scenario("draft PDF render", draft_pdf, runs=5),
     Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=5),
     Scenario("published PDF download", published_pdf),

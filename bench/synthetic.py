@@ -22,11 +22,14 @@ from followup.models import (
     StatusReport,
 )
 from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+from outcomes.models import Indicator, IndicatorValue, Problem
 from parties.models import Membership, Partner
 
 BATCH = 2000
 FOCUS_AREAS = ["Skola", "Lokalområde", "Fritid", "Familj", "Förskola", "Sysselsättning"]
 STATUSES = ["done", "done", "done", "partly_done", "in_progress", "not_started"]
+INDICATORS = 3  # outcome indicators per promise, each with a value a year
+INDICATOR_YEARS = 10
 PASSWORD = "syntetisk-bench-2025"  # noqa: S105 (synthetic benchmark users on a throwaway database)
 
 
@@ -220,6 +223,7 @@ def _build_promise(number: int, size: Size, partner_ids: list[int]) -> None:
         intro="Syntetisk inledning.",
         closing_words="Syntetiska slutord.",
     )
+    _build_outcomes(promise)
     highlighted = StatusReport.objects.filter(period=periods[0], state="approved").order_by("pk")[
         :30
     ]
@@ -228,5 +232,46 @@ def _build_promise(number: int, size: Size, partner_ids: list[int]) -> None:
         [
             Highlight(follow_up=follow_up, report=r, position=i, text=f"Syntetiskt urval {i}.")
             for i, r in enumerate(highlighted, start=1)
+        ],
+    )
+
+
+def _build_outcomes(promise: Promise) -> None:
+    """Two problems, each answered by commitments, and indicators with ten years of values:
+    what the follow-up's "Varför vi lovade detta" and "Effekter" show."""
+    commitments = list(Commitment.objects.filter(focus_area__promise=promise).order_by("pk"))
+    problems = [
+        Problem.objects.create(
+            promise=promise,
+            position=i,
+            title=f"Syntetiskt problem {i}",
+            evidence="Syntetiskt underlag.",
+            sources="Syntetisk källa",
+        )
+        for i in (1, 2)
+    ]
+    for i, problem in enumerate(problems):
+        problem.commitments.set(commitments[i * 3 : i * 3 + 3])
+    indicators = [
+        Indicator.objects.create(
+            promise=promise,
+            problem=problems[i % 2],
+            position=i + 1,
+            name=f"Syntetisk indikator {i + 1}",
+            unit="%",
+            baseline_value=50 + i,
+            baseline_year=2016,
+            target_value=70,
+            target_year=2026,
+            source="Syntetisk källa",
+        )
+        for i in range(INDICATORS)
+    ]
+    _bulk(
+        IndicatorValue,
+        [
+            IndicatorValue(indicator=indicator, year=2016 + y, value=50 + i + y * 1.5)
+            for i, indicator in enumerate(indicators)
+            for y in range(INDICATOR_YEARS)
         ],
     )

@@ -35,6 +35,12 @@ COORDINATOR_PERMISSIONS = {
         "highlight": ["view", "add", "change", "delete"],
         "reminder": ["view"],
     },
+    "outcomes": {
+        # The problem picture and indicators; value import needs add and change.
+        "problem": ["view", "add", "change", "delete"],
+        "indicator": ["view", "add", "change", "delete"],
+        "indicatorvalue": ["view", "add", "change", "delete"],
+    },
 }
 
 

@@ -30,6 +30,7 @@ def test_bench_smoke_measures_every_view(tmp_path):
         "admin report list, coordinator",
         "admin report list, superuser",
         "follow-up page",
+        "draft page with indicators",
         "draft PDF render",
         "bare WeasyPrint (PDF floor)",
         "published PDF download",

@@ -28,3 +28,36 @@ def test_published_page_passes_axe_and_reflows_at_320_px(live_server, transactio
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_effects_and_problem_picture_pass_axe_at_desktop_and_phone_width(
+    live_server, transactional_db, page, width
+):
+    from django.utils import timezone
+
+    from .outcomes_data import promise_with_outcomes
+
+    promise, follow_up = promise_with_outcomes()
+    follow_up.state = "published"
+    follow_up.published_at = timezone.now()
+    follow_up.save()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live_server.url + reverse("document:follow_up", args=[promise.slug]))
+    assert page.locator("#why-title").inner_text() == "Varför vi lovade detta"
+    assert page.locator("#effects-title").inner_text() == "Effekter"
+    charts = page.locator("svg.indicator-chart")
+    assert charts.count() == 2
+    assert charts.first.bounding_box()["width"] > 200
+    assert (
+        page.get_by_role(
+            "img", name="Andelen som känner sig trygga ute sent på kvällen över åren"
+        ).count()
+        == 1
+    )
+    assert page.get_by_role("table", name="Anmälda brott per 1 000 invånare per år").count() == 1
+    assert_accessible(page)
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 
 from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
 from lofte.models import Commitment, FocusArea, Responsibility, SubPromise
+from outcomes.data import Outcomes, outcomes_for
 
 from .chart import StatusChart, build_status_chart
 
@@ -92,6 +93,8 @@ class FollowUpDocument:
     chart: StatusChart
     status_columns: list[tuple[str | None, str]]
     totals: list[int]
+    # The problem picture ("Varför vi lovade detta") and the indicators over time ("Effekter").
+    outcomes: Outcomes = field(default_factory=Outcomes)
 
     @property
     def promise(self):
@@ -166,7 +169,8 @@ def matching_figure(label: str, figures: list[ReportFigure]) -> ReportFigure | N
 
 
 def build_document(follow_up: FollowUp) -> FollowUpDocument:
-    """Everything the document shows, in eight queries (plus the follow-up's own lookup)."""
+    """Everything the document shows, in twelve queries (plus the follow-up's own lookup):
+    eight for the follow-up itself and at most four for the problems and indicators."""
     promise = follow_up.promise
     partner_count = promise.partners.count()
     focus_areas = list(
@@ -276,6 +280,7 @@ def build_document(follow_up: FollowUp) -> FollowUpDocument:
         ),
         status_columns=columns,
         totals=[sum(s.counts[status] for s in ordered) for status, _label in columns],
+        outcomes=outcomes_for(promise),
     )
 
 
