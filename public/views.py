@@ -12,6 +12,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from outcomes.data import outcomes_for
+
 from . import data, opendata, schema_org, subscriptions
 from .models import AccessibilityStatement, Subscription
 
@@ -57,6 +59,7 @@ def promise(request: HttpRequest, slug: str) -> HttpResponse:
         "public/promise.html",
         {
             "view": view,
+            "outcomes": outcomes_for(view.promise),
             "labels": data.PROGRESS_LABELS,
             "json_ld": schema_org.promise_page(request, view),
             "widget_url": request.build_absolute_uri(reverse("public:widget", args=[slug])),
