@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -24,8 +25,38 @@ class FocusAreaInline(ScopedStackedInline):
     show_change_link = True
 
 
+class PromiseForm(forms.ModelForm):
+    class Meta:
+        model = Promise
+        fields = ["partners"]  # admin adds the fields of its fieldsets
+
+    def clean_partners(self):
+        """A partner responsible for a sub-promise stays on the promise's list (one rule for
+        who belongs to a promise: see parties.models.taking_part)."""
+        partners = self.cleaned_data["partners"]
+        if self.instance.pk is None:
+            return partners
+        still_responsible = (
+            Responsibility.objects.filter(sub_promise__focus_area__promise=self.instance)
+            .exclude(partner__in=partners)
+            .values_list("partner__name", flat=True)
+            .distinct()
+            .order_by("partner__name")
+        )
+        if still_responsible:
+            raise ValidationError(
+                _(
+                    "%(names)s cannot be removed: they are responsible for sub-promises of "
+                    "this promise. Remove them from those sub-promises first."
+                )
+                % {"names": ", ".join(still_responsible)}
+            )
+        return partners
+
+
 @admin.register(Promise)
 class PromiseAdmin(ScopedHistoryAdmin):
+    form = PromiseForm
     list_display = ["title", "area", "starts_on", "ends_on", "organisers"]
     list_filter = ["area"]
     search_fields = ["area", "name", "slug"]
@@ -84,6 +115,26 @@ class ResponsibilityFormSet(BaseInlineFormSet):
         )
         if leads != 1:
             raise ValidationError(_("A sub-promise has exactly one lead partner."))
+        # Only the promise's own partners can be made responsible (see PromiseForm).
+        if self.instance.focus_area_id is None:
+            return
+        listed = set(
+            Promise.partners.through.objects.filter(
+                promise=self.instance.focus_area.promise_id
+            ).values_list("partner_id", flat=True)
+        )
+        for form in self.forms:
+            partner = form.cleaned_data.get("partner") if form.cleaned_data else None
+            if (
+                partner is not None
+                and not form.cleaned_data.get("DELETE")
+                and partner.pk not in listed
+            ):
+                form.add_error(
+                    "partner",
+                    _("%(name)s is not a partner of this promise; add it to the promise first.")
+                    % {"name": partner.name},
+                )
 
 
 class ResponsibilityInline(ScopedTabularInline):

@@ -6,6 +6,23 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 
+def taking_part(promises) -> Exists:
+    """Whether the partner (the outer row) belongs to any of `promises`.
+
+    The one rule for who belongs to a promise: a partner listed on it, or responsible for
+    any of its sub-promises. Admin and import keep the two the same (a responsible partner
+    cannot be removed from the list, and only listed partners can be made responsible), and
+    every access rule reads both, so they can never disagree about who may see what.
+    """
+    from lofte.models import Promise, Responsibility
+
+    listed = Promise.partners.through.objects.filter(partner=OuterRef("pk"), promise__in=promises)
+    responsible = Responsibility.objects.filter(
+        partner=OuterRef("pk"), sub_promise__focus_area__promise__in=promises
+    )
+    return Exists(listed) | Exists(responsible)
+
+
 class PartnerQuerySet(models.QuerySet):
     def coordinated_by(self, user) -> "PartnerQuerySet":
         """Partners taking part in a promise this user coordinates (all for a superuser)."""
@@ -13,13 +30,7 @@ class PartnerQuerySet(models.QuerySet):
 
         if user.is_superuser:
             return self
-        return self.filter(
-            Exists(
-                Promise.partners.through.objects.filter(
-                    partner=OuterRef("pk"), promise__in=Promise.objects.coordinated_by(user)
-                )
-            )
-        )
+        return self.filter(taking_part(Promise.objects.coordinated_by(user)))
 
     def managed_by(self, user) -> "PartnerQuerySet":
         """Partners whose reporters and details this user may change.
@@ -34,9 +45,8 @@ class PartnerQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         mine = Promise.objects.coordinated_by(user)
-        taking_part = Promise.partners.through.objects.filter(partner=OuterRef("pk"))
-        return self.filter(Exists(taking_part.filter(promise__in=mine))).exclude(
-            Exists(taking_part.exclude(promise__in=mine))
+        return self.filter(taking_part(mine)).exclude(
+            taking_part(Promise.objects.exclude(pk__in=mine.values("pk")))
         )
 
 

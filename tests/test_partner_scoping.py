@@ -259,3 +259,70 @@ def test_the_attack_end_to_end_leaves_promise_b_unseen(client, world):
     assert not get_user_model().objects.filter(email="sock@example.org").exists()
     assert not world["a"].partners.filter(pk=world["theirs"].pk).exists()
     assert not SubPromise.objects.reported_by(world["coordinator"]).exists()
+
+
+def promise_form(promise, partners) -> dict:
+    """The promise's change form as a coordinator posts it, with `partners` listed."""
+    return {
+        "area": promise.area,
+        "slug": promise.slug,
+        "name": promise.name,
+        "text": promise.text,
+        "organisers": promise.organisers,
+        "starts_on": promise.starts_on.isoformat(),
+        "ends_on": promise.ends_on.isoformat(),
+        "partners": [p.pk for p in partners],
+        "focus_areas-TOTAL_FORMS": "0",
+        "focus_areas-INITIAL_FORMS": "0",
+    }
+
+
+def test_removing_a_responsible_partner_from_the_list_is_refused(client, world):
+    """Issue: X's coordinator removes a partner X's sub-promises still name; Y's coordinator
+    then manages it alone and invites anyone, who reads X's reports. The first step fails."""
+    client.force_login(world["coordinator"])
+    url = reverse("admin:lofte_promise_change", args=[world["a"].pk])
+    response = client.post(url, promise_form(world["a"], [world["own"]]))
+    assert response.status_code == 200
+    assert "Polisen kan inte tas bort" in response.content.decode()
+    assert world["a"].partners.filter(pk=world["shared"].pk).exists()
+    # So B's coordinator does not manage the shared partner alone.
+    b_coordinator = make_coordinator(world["b"], "samordnare-b")
+    assert not Partner.objects.managed_by(b_coordinator).filter(pk=world["shared"].pk).exists()
+    client.force_login(b_coordinator)
+    invite(client, world["shared"], email="sock@example.org")
+    assert not get_user_model().objects.filter(email="sock@example.org").exists()
+
+
+def test_a_partner_responsible_but_not_listed_still_belongs_to_the_promise(world):
+    """Data made before the rule: the responsibility alone keeps the partner in promise A."""
+    world["a"].partners.remove(world["shared"])
+    b_coordinator = make_coordinator(world["b"], "samordnare-b")
+    assert not Partner.objects.managed_by(b_coordinator).filter(pk=world["shared"].pk).exists()
+    assert (
+        Partner.objects.coordinated_by(world["coordinator"]).filter(pk=world["shared"].pk).exists()
+    )
+
+
+def test_only_the_promises_partners_can_be_made_responsible(client, world):
+    sub = SubPromise.objects.get(title="Läxhjälp")
+    stranger = make_partner("Okänd förening")
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:lofte_subpromise_change", args=[sub.pk]),
+        {
+            "focus_area": sub.focus_area_id,
+            "position": sub.position,
+            "title": sub.title,
+            "description": "",
+            "indicator_label": "",
+            "indicator_unit": "",
+            "indicator_target": "",
+            "responsibilities-TOTAL_FORMS": "1",
+            "responsibilities-INITIAL_FORMS": "0",
+            "responsibilities-0-partner": stranger.pk,
+            "responsibilities-0-role": "lead",
+        },
+    )
+    assert "Okänd förening är inte samverkanspart i det här löftet" in response.content.decode()
+    assert not sub.responsibilities.filter(partner=stranger).exists()
