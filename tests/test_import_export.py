@@ -83,12 +83,14 @@ def csv_rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-def import_file(client, model: str, content: bytes, name: str, fmt: str, confirm=True):
+def import_file(client, model: str, content: bytes, name: str, fmt: str, confirm=True, **options):
     """Uploads a file; returns (preview response, confirm response or None)."""
     url = reverse(f"admin:{model}_import")
     upload = io.BytesIO(content)
     upload.name = name
-    preview = client.post(url, {"format": format_index(url, client, fmt), "import_file": upload})
+    preview = client.post(
+        url, {"format": format_index(url, client, fmt), "import_file": upload, **options}
+    )
     assert preview.status_code == 200
     confirm_form = preview.context.get("confirm_form")
     if not confirm or confirm_form is None:
@@ -246,7 +248,9 @@ def test_status_reports_import_content_but_never_state(client, data):
         "löfte,omgång,dellöfte-id,status,vad som gjorts,hinder,nästa steg,tillstånd\n"
         f"hisings-backa,Våren 2025,{data['sub'].pk},Genomfört,1 200 frukostar,,,Godkänd\n"
     ).encode()
-    _, done = import_file(client, "followup_statusreport", content, "r.csv", "csv")
+    _, done = import_file(
+        client, "followup_statusreport", content, "r.csv", "csv", into_open_rounds="on"
+    )
     assert done is not None
     report.refresh_from_db()
     assert report.status == StatusReport.Status.DONE
@@ -268,7 +272,9 @@ def test_submitted_reports_are_not_changed_by_import(client, data):
         "löfte,omgång,dellöfte-id,status,vad som gjorts,hinder,nästa steg\n"
         f"hisings-backa,Våren 2025,{data['sub'].pk},Genomfört,Något annat,,\n"
     ).encode()
-    preview, done = import_file(client, "followup_statusreport", content, "r.csv", "csv")
+    preview, done = import_file(
+        client, "followup_statusreport", content, "r.csv", "csv", into_open_rounds="on"
+    )
     assert done is None
     assert "kan inte ändras genom import" in preview.content.decode()
     report.refresh_from_db()
@@ -295,3 +301,20 @@ def test_coordinator_of_another_promise_exports_none_of_mine(client, data):
     client.force_login(make_coordinator(data["theirs"]))
     rows = csv_rows(export(client, "lofte_subpromise", "csv"))
     assert [row[3] for row in rows[1:]] == ["Trapphus"]
+
+
+def test_status_reports_go_into_an_open_round_only_when_asked(client, data):
+    client.force_login(data["coordinator"])
+    content = (
+        "löfte,omgång,dellöfte-id,status,vad som gjorts,hinder,nästa steg\n"
+        f"hisings-backa,Våren 2025,{data['sub'].pk},Genomfört,Importerat,,\n"
+    ).encode()
+    preview, done = import_file(client, "followup_statusreport", content, "r.csv", "csv")
+    assert done is None
+    assert "Omgången ”Våren 2025” är öppen" in preview.content.decode()
+    assert not StatusReport.objects.exists()
+    data["period"].is_open = False
+    data["period"].save()
+    _, done = import_file(client, "followup_statusreport", content, "r.csv", "csv")
+    assert done is not None
+    assert StatusReport.objects.get().achieved == "Importerat"

@@ -348,7 +348,9 @@ def test_import_never_changes_a_report_a_partner_has_saved(client, joint):
         "löfte,omgång,dellöfte-id,status,vad som gjorts,hinder,nästa steg\n"
         f"hisings-backa,Våren 2025,{joint['sub'].pk},Genomfört,Samordnarens text,,\n"
     ).encode()
-    preview, done = import_file(client, "followup_statusreport", content, "r.csv", "csv")
+    preview, done = import_file(
+        client, "followup_statusreport", content, "r.csv", "csv", into_open_rounds="on"
+    )
     assert done is None
     assert "ändrar aldrig det som en part har sparat" in page(preview)
     report.refresh_from_db()

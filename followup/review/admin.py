@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
 
 from followup.models import (
     Contribution,
@@ -167,9 +168,27 @@ class PartnerFilter(admin.SimpleListFilter):
         )
 
 
+class StatusReportImportForm(ImportForm):
+    into_open_rounds = forms.BooleanField(
+        label=_("Also import into open rounds"),
+        required=False,
+        help_text=_(
+            "Partners report in an open round themselves. Tick this only to fill in reports "
+            "no partner has begun; what a partner has saved is never changed."
+        ),
+    )
+
+
+class StatusReportConfirmImportForm(ConfirmImportForm):
+    into_open_rounds = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 @admin.register(StatusReport)
 class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistoryAdmin):
     resource_classes = [StatusReportResource]
+    # Imports go into closed rounds, or into open ones only when the coordinator says so.
+    import_form_class = StatusReportImportForm
+    confirm_form_class = StatusReportConfirmImportForm
     list_display = [
         "sub_promise",
         "focus_area",
@@ -212,6 +231,24 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
         review_actions.mark_highlights,
     ]
     change_form_template = "admin/followup/statusreport/change_form.html"
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["into_open_rounds"] = import_form.cleaned_data.get("into_open_rounds", False)
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        into_open = bool(
+            form is not None
+            and getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("into_open_rounds")
+        )
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "into_open_rounds": into_open,
+        }
 
     def get_queryset(self, request):
         lead = Responsibility.objects.filter(

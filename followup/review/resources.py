@@ -2,9 +2,10 @@
 
 A report is found by its round (by name) and its sub-promise (by number, as exported).
 Imports write the content (status and texts); the state is shown but never imported, so an
-import cannot approve anything. New reports begin as drafts. An import never changes what a
-partner has written: a report a partner has saved, or one with a partner's contribution, is
-refused with that reason. The export carries the co-partners' contributions.
+import cannot approve anything. New reports begin as drafts. Rows go into closed rounds, or
+into an open round only when the coordinator ticks so on the import form. An import never
+changes what a partner has written: a report a partner has saved, or one with a partner's
+contribution, is refused with that reason. The export carries the co-partners' contributions.
 """
 
 from django.core.exceptions import ValidationError
@@ -61,8 +62,9 @@ class StatusReportResource(ScopedResource):
         clean_model_instances = True
         name = "Statusrapporter"
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, into_open_rounds: bool = False, **kwargs):
         super().__init__(user=user, **kwargs)
+        self.into_open_rounds = into_open_rounds
         self.fields["period"].widget.user = user
         self.fields["sub_promise"].widget.user = user
 
@@ -111,10 +113,19 @@ class StatusReportResource(ScopedResource):
                 errors.append(_("A sub-promise that was not done needs a reason (“hinder”)."))
         if promise is None:
             return
-        if not ReportingPeriod.objects.filter(promise=promise, name=row.get("omgång")).exists():
+        period = ReportingPeriod.objects.filter(promise=promise, name=row.get("omgång")).first()
+        if period is None:
             errors.append(
                 _("The promise has no reporting round named “%(name)s”.")
                 % {"name": row.get("omgång")}
+            )
+        elif period.is_open and not self.into_open_rounds:
+            errors.append(
+                _(
+                    "The round “%(name)s” is open: partners report in it themselves. Import "
+                    "into it only by ticking “Also import into open rounds”."
+                )
+                % {"name": period.name}
             )
         sub_promise = str(row.get("dellöfte-id") or "").removesuffix(".0")
         if not (
