@@ -510,3 +510,27 @@ def test_admin_pages_cost_the_same_queries_whatever_the_number_of_rows(client):
             assert response.status_code == 200
             counts.setdefault(url.split("/")[3] + url.split("/")[-2], []).append(len(queries))
     assert all(small == big for small, big in counts.values()), counts
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["0", "0", "0"],  # nothing changes
+        ["-4.5", "-2", "1.25"],  # below zero
+        ["1000000000", "1000000001"],  # large, close together
+        ["0.0001", "0.0003"],  # small
+    ],
+)
+def test_the_chart_draws_any_series_inside_its_frame(values):
+    promise = make_promise()
+    indicator = Indicator.objects.create(
+        promise=promise, position=1, name="X", target_value=Decimal(values[0])
+    )
+    for year, value in enumerate(values, start=2020):
+        IndicatorValue.objects.create(indicator=indicator, year=year, value=Decimal(value))
+    chart = outcomes_for(promise).indicators[0].chart
+    assert 3 <= len(chart.y_ticks) <= 8
+    for point in chart.points:
+        assert chart.top <= point.y <= chart.bottom
+        assert chart.left <= point.x <= chart.right
+    assert chart.top <= chart.target.y <= chart.bottom
