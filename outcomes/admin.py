@@ -3,7 +3,9 @@ to their promises like every other admin page, with history."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
@@ -13,7 +15,7 @@ from lofte.admin_scope import (
     ScopedTabularInline,
 )
 
-from .kolada import KoladaError, update_from_kolada
+from .kolada import fetch_indicator
 from .models import Indicator, IndicatorValue, Problem
 from .resources import IndicatorValueResource
 
@@ -85,7 +87,8 @@ class IndicatorValueInline(ScopedTabularInline):
     description=_("Fetch the selected indicators' values from Kolada"), permissions=["change"]
 )
 def fetch_from_kolada(modeladmin, request, queryset):
-    """Stores each selected indicator's Kolada values; a failing one keeps its values."""
+    """Queues a Kolada fetch of each selected indicator; the list shows how each went."""
+    queued = 0
     for indicator in queryset.order_by("promise", "position"):
         if not indicator.kolada_kpi:
             modeladmin.message_user(
@@ -95,42 +98,46 @@ def fetch_from_kolada(modeladmin, request, queryset):
                 messages.WARNING,
             )
             continue
-        try:
-            result = update_from_kolada(indicator=indicator)
-        except KoladaError as error:
-            modeladmin.message_user(
-                request,
-                gettext("“%(indicator)s”: %(error)s Stored values are unchanged.")
-                % {"indicator": indicator, "error": error},
-                messages.ERROR,
-            )
-            continue
+        Indicator.objects.filter(pk=indicator.pk).update(kolada_requested_at=timezone.now())
+        fetch_indicator.enqueue(indicator.pk)
+        queued += 1
+    if queued:
         modeladmin.message_user(
             request,
-            gettext(
-                "“%(indicator)s”: %(created)s new, %(updated)s changed and %(unchanged)s "
-                "unchanged values from Kolada (%(kpi)s)."
+            ngettext(
+                "A fetch from Kolada is queued for %(count)d indicator. Its result shows in "
+                "the column “Kolada” when it is done.",
+                "Fetches from Kolada are queued for %(count)d indicators. Their results show "
+                "in the column “Kolada” when they are done.",
+                queued,
             )
-            % {
-                "indicator": indicator,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "kpi": result.kpi.id,
-            },
+            % {"count": queued},
             messages.SUCCESS,
         )
 
 
 @admin.register(Indicator)
 class IndicatorAdmin(ScopedHistoryAdmin):
-    list_display = ["name", "promise", "position", "unit", "direction", "kolada_kpi"]
+    list_display = ["name", "promise", "position", "unit", "direction", "kolada_kpi", "kolada"]
     list_filter = ["promise", "direction"]
     list_select_related = ["promise"]
     search_fields = ["name", "description", "source", "kolada_kpi"]
     autocomplete_fields = ["promise"]
     inlines = [IndicatorValueInline]
     actions = [fetch_from_kolada]
+
+    @admin.display(description=_("Kolada"))
+    def kolada(self, obj: Indicator) -> str:
+        """How the last fetch went, or that one is waiting for the worker."""
+        if obj.kolada_requested_at and (
+            obj.kolada_result_at is None or obj.kolada_requested_at > obj.kolada_result_at
+        ):
+            return gettext("queued…")
+        if obj.kolada_result_at is None:
+            return "–"
+        when = date_format(timezone.localtime(obj.kolada_result_at), "SHORT_DATETIME_FORMAT")
+        return f"{when}: {obj.kolada_result}"
+
     fieldsets = [
         (None, {"fields": ["promise", "problem", "position", "name", "description"]}),
         (

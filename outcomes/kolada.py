@@ -24,8 +24,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from .models import FIRST_YEAR, LAST_YEAR, Indicator, IndicatorValue
 
@@ -221,3 +222,36 @@ def update_from_kolada(*, indicator: Indicator, client: KoladaClient | None = No
                 current.save(update_fields=["fetched_at"])
                 unchanged += 1
     return FetchResult(kpi=kpi, created=created, updated=updated, unchanged=unchanged)
+
+
+def fetch_result_message(result: FetchResult) -> str:
+    return _(
+        "%(created)s new, %(updated)s changed and %(unchanged)s unchanged values from Kolada "
+        "(%(kpi)s)."
+    ) % {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "kpi": result.kpi.id,
+    }
+
+
+@task()
+def fetch_indicator(indicator_id: int) -> str:
+    """The admin action's fetch, on a worker: Kolada may take seconds or not answer at all.
+
+    How it went is recorded on the indicator (shown in admin's list of indicators).
+    """
+    indicator = Indicator.objects.filter(pk=indicator_id).first()
+    if indicator is None:
+        return "gone"
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            message, ok = fetch_result_message(update_from_kolada(indicator=indicator)), True
+        except KoladaError as error:
+            message = _("%(error)s Stored values are unchanged.") % {"error": error}
+            ok = False
+    Indicator.objects.filter(pk=indicator_id).update(
+        kolada_result=message[:500], kolada_result_ok=ok, kolada_result_at=timezone.now()
+    )
+    return "fetched" if ok else "failed"

@@ -171,7 +171,25 @@ class Indicator(models.Model):
             "Instead of a municipality, for KPIs measured per unit (a school, a unit of care)."
         ),
     )
-    history = HistoricalRecords()
+    # The admin action queues a fetch; the worker records how it went here.
+    kolada_requested_at = models.DateTimeField(
+        _("Kolada fetch asked for"), null=True, blank=True, editable=False
+    )
+    kolada_result_at = models.DateTimeField(
+        _("last Kolada fetch"), null=True, blank=True, editable=False
+    )
+    kolada_result = models.CharField(
+        _("result of the last Kolada fetch"), max_length=500, blank=True, editable=False
+    )
+    kolada_result_ok = models.BooleanField(_("last Kolada fetch succeeded"), default=False)
+    history = HistoricalRecords(
+        excluded_fields=[
+            "kolada_requested_at",
+            "kolada_result_at",
+            "kolada_result",
+            "kolada_result_ok",
+        ]
+    )
 
     objects = IndicatorQuerySet.as_manager()
 

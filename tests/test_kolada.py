@@ -290,12 +290,23 @@ def run_action(client, indicators) -> str:
     return response.content.decode()
 
 
-def test_admin_action_fetches_and_reports(client, kolada):
+def test_admin_action_queues_the_fetch_and_the_list_tells_how_it_went(client, kolada):
     indicator = make_indicator()
     client.force_login(make_coordinator(indicator.promise))
     page = run_action(client, [indicator])
+    assert "En hämtning från Kolada är köad för 1 indikator" in page
+    # Tests run each task where it is queued: the list shows the worker's result.
     assert "5 nya, 0 ändrade och 0 oförändrade värden från Kolada (N07403)" in page
     assert len(stored(indicator)) == 5
+
+
+def test_admin_action_only_queues_and_the_list_says_so(client, kolada, db_queue):
+    indicator = make_indicator()
+    client.force_login(make_coordinator(indicator.promise))
+    page = run_action(client, [indicator])
+    assert "köad…" in page
+    assert kolada.requests == []  # the request itself never called Kolada
+    assert stored(indicator) == []
 
 
 def test_admin_action_says_why_and_keeps_values(client, kolada, indicator_with_values):
@@ -305,7 +316,7 @@ def test_admin_action_says_why_and_keeps_values(client, kolada, indicator_with_v
     )
     client.force_login(make_coordinator(indicator_with_values.promise))
     page = run_action(client, [indicator_with_values, without_kpi])
-    assert "serverfel (HTTP 502)" in page
+    assert "serverfel (HTTP 502)" in page  # the worker's result, in the list
     assert "Lagrade värden är oförändrade." in page
     assert "anger inget Kolada-nyckeltal" in page
     assert stored(indicator_with_values) == BEFORE
