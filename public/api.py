@@ -9,6 +9,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from outcomes.data import outcomes_for
+
 from . import data
 from .openapi import openapi_description
 
@@ -143,9 +145,64 @@ def promise(request: HttpRequest, slug: str) -> JsonResponse:
                 for period in view.periods
             ],
             "sub_promises": [_sub_promise(sub) for sub in view.sub_promises],
+            **_outcomes(outcomes_for(view.promise)),
         }
     )
     return _json(body)
+
+
+def _number(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _outcomes(outcomes) -> dict:
+    """The problem picture and the outcome indicators, with every value and its source."""
+    return {
+        "problems": [
+            {
+                "id": view.problem.pk,
+                "position": view.problem.position,
+                "title": view.problem.title,
+                "description": view.problem.description,
+                "evidence": view.problem.evidence,
+                "sources": view.problem.source_lines,
+                "commitment_ids": [c.pk for c in view.problem.commitments.all()],
+            }
+            for view in outcomes.problems
+        ],
+        "outcome_indicators": [
+            {
+                "id": view.indicator.pk,
+                "position": view.indicator.position,
+                "name": view.indicator.name,
+                "description": view.indicator.description,
+                "unit": view.indicator.unit,
+                "direction": view.indicator.direction,
+                "problem_id": view.indicator.problem_id,
+                "baseline": {
+                    "value": _number(view.indicator.baseline_value),
+                    "year": view.indicator.baseline_year,
+                },
+                "target": {
+                    "value": _number(view.indicator.target_value),
+                    "year": view.indicator.target_year,
+                },
+                "source": view.indicator.source,
+                "kolada_kpi": view.indicator.kolada_kpi,
+                "summary": view.sentence,
+                "values": [
+                    {
+                        "year": value.year,
+                        "value": float(value.value),
+                        "source": value.source or view.indicator.source,
+                        "note": value.note,
+                    }
+                    for value in view.indicator.values.all()
+                ],
+            }
+            for view in outcomes.indicators
+        ],
+    }
 
 
 def _sub_promise(sub: data.SubPromiseView) -> dict:

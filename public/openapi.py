@@ -120,6 +120,40 @@ SCHEMAS = {
             },
         }
     ),
+    "Problem": _object(
+        {
+            "id": ID,
+            "position": {"type": "integer"},
+            "title": STRING,
+            "description": STRING,
+            "evidence": STRING,
+            "sources": {"type": "array", "items": STRING},
+            "commitment_ids": {"type": "array", "items": ID},
+        }
+    ),
+    "YearValue": _object(
+        {"value": {"type": ["number", "null"]}, "year": {"type": ["integer", "null"]}}
+    ),
+    "IndicatorValue": _object(
+        {"year": {"type": "integer"}, "value": {"type": "number"}, "source": STRING, "note": STRING}
+    ),
+    "OutcomeIndicator": _object(
+        {
+            "id": ID,
+            "position": {"type": "integer"},
+            "name": STRING,
+            "description": STRING,
+            "unit": STRING,
+            "direction": {"type": "string", "enum": ["higher", "lower"]},
+            "problem_id": {"type": ["integer", "null"]},
+            "baseline": _ref("YearValue"),
+            "target": _ref("YearValue"),
+            "source": STRING,
+            "kolada_kpi": STRING,
+            "summary": {"type": "string", "description": "The change told in one sentence."},
+            "values": {"type": "array", "items": _ref("IndicatorValue")},
+        }
+    ),
     "Error": _object({"detail": STRING}),
 }
 _detail = dict(SCHEMAS["PromiseSummary"]["properties"])
@@ -131,6 +165,8 @@ _detail.update(
         "focus_areas": {"type": "array", "items": _ref("FocusArea")},
         "rounds": {"type": "array", "items": _ref("Round")},
         "sub_promises": {"type": "array", "items": _ref("SubPromise")},
+        "problems": {"type": "array", "items": _ref("Problem")},
+        "outcome_indicators": {"type": "array", "items": _ref("OutcomeIndicator")},
     }
 )
 SCHEMAS["Promise"] = _object(_detail)

@@ -226,7 +226,7 @@ BUDGETS = [
     ("public:figures_csv", True, 12),
     ("public:csv_metadata", True, 12),
     ("public:api_promises", False, 4),
-    ("public:api_promise", True, 12),
+    ("public:api_promise", True, 14),  # 12, and 2 for the problems and indicators
     ("public:dcat", False, 1),
 ]
 

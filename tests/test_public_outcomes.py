@@ -60,3 +60,32 @@ def test_promise_page_without_outcomes_has_no_such_sections(client):
     promise = make_promise("Angered")
     html = client.get(reverse("public:promise", args=[promise.slug])).content.decode()
     assert "Varför vi lovade detta" not in html and "css/outcomes" not in html
+
+
+def test_api_publishes_problems_and_indicators_with_their_sources(client):
+    from openapi_spec_validator import validate as validate_openapi
+
+    from .test_public_opendata import assert_matches
+
+    promise = make_promise("Backa")
+    make_outcomes(promise, indicators=2, years=3)
+    IndicatorValue.objects.filter(year=2024).update(source="Polisens trygghetsmätning 2024")
+    description = client.get(reverse("public:api_openapi")).json()
+    validate_openapi(description)
+    body = client.get(reverse("public:api_promise", args=[promise.slug])).json()
+    assert_matches(description, "Promise", body)
+    [problem] = body["problems"]
+    assert problem["title"] == "Otrygghet i <centrum> kvällstid"
+    assert len(problem["commitment_ids"]) == 1
+    first = body["outcome_indicators"][0]
+    assert (first["name"], first["direction"], first["baseline"]) == (
+        "Andel trygga ute sent 1",
+        "higher",
+        {"value": 62.0, "year": 2023},
+    )
+    assert [(v["year"], v["value"], v["source"]) for v in first["values"]] == [
+        (2023, 62.0, ""),
+        (2024, 63.0, "Polisens trygghetsmätning 2024"),
+        (2025, 64.0, ""),
+    ]
+    assert "62" in first["summary"] and "64" in first["summary"]
