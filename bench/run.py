@@ -59,7 +59,8 @@ def timed(fn, runs: int) -> dict:
     """Query count of one call, then median and p95 wall time over `runs` calls."""
     from django.db import connection
 
-    fn()  # warm caches, templates, the first connection
+    if runs > 1:
+        fn()  # warm caches, templates, the first connection (a smoke run does without)
     queries = 0
 
     def count(execute, sql, params, many, context):

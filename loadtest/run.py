@@ -154,6 +154,95 @@ def build(users: int) -> dict:
     }
 
 
+def build_follow_up(sub_promises: int) -> int:
+    """A second synthetic promise of `sub_promises` approved reports and a draft follow-up,
+    which the worker publishes while the reporters save. Returns the follow-up's id."""
+    import datetime
+
+    from django.utils import timezone
+
+    from followup.models import FollowUp, Highlight, ReportingPeriod, StatusReport
+    from lofte.models import FocusArea, Promise, Responsibility, SubPromise
+    from parties.models import Partner
+
+    now = timezone.now()
+    promise = Promise.objects.create(
+        slug="syntetisk-publicering",
+        area="Syntetiskt publiceringsområde",
+        name="syntetiskt löfte att publicera",
+        text="Syntetisk.",
+        organisers="syntetisk förvaltning",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=datetime.date(2025, 12, 31),
+    )
+    partners = Partner.objects.bulk_create(
+        Partner(name=f"Syntetisk publiceringspart {n:02d}") for n in range(20)
+    )
+    promise.partners.add(*partners)
+    areas = FocusArea.objects.bulk_create(
+        FocusArea(promise=promise, position=n + 1, name=f"Syntetiskt fokus {n + 1}")
+        for n in range(4)
+    )
+    subs = SubPromise.objects.bulk_create(
+        SubPromise(focus_area=areas[n % 4], position=n // 4 + 1, title=f"Syntetiskt {n}")
+        for n in range(sub_promises)
+    )
+    Responsibility.objects.bulk_create(
+        Responsibility(sub_promise=sub, partner=partners[n % 20], role="lead")
+        for n, sub in enumerate(subs)
+    )
+    period = ReportingPeriod.objects.create(
+        promise=promise,
+        name="Syntetisk avslutad omgång",
+        starts_on=datetime.date(2024, 1, 1),
+        deadline=datetime.date(2025, 12, 31),
+        is_open=False,
+    )
+    reports = StatusReport.objects.bulk_create(
+        StatusReport(
+            sub_promise=sub,
+            period=period,
+            status="done",
+            achieved=f"Gjort {n}",
+            state="approved",
+            submitted_at=now,
+            reviewed_at=now,
+        )
+        for n, sub in enumerate(subs)
+    )
+    follow_up = FollowUp.objects.create(
+        promise=promise,
+        title="Syntetisk uppföljning under last",
+        covers_from=datetime.date(2024, 1, 1),
+        covers_to=datetime.date(2025, 12, 31),
+    )
+    Highlight.objects.bulk_create(
+        Highlight(follow_up=follow_up, report=report, position=n + 1, text=f"Lyft {n}.")
+        for n, report in enumerate(reports[:20])
+    )
+    return follow_up.pk
+
+
+def check_published(follow_up_id: int) -> list[str]:
+    """What is wrong with the follow-up the worker published (empty when all is well)."""
+    import io
+
+    from pypdf import PdfReader
+
+    from followup.models import FollowUp
+
+    follow_up = FollowUp.objects.get(pk=follow_up_id)
+    if follow_up.state != FollowUp.State.PUBLISHED:
+        return [f"follow-up not published: {follow_up.state} {follow_up.publish_error}"]
+    pdf = bytes(follow_up.published_pdf or b"")
+    if not pdf.startswith(b"%PDF"):
+        return ["the published PDF is not a PDF"]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    if follow_up.title not in text or "Lyft 19." not in text:
+        return ["the published PDF lacks the follow-up's title or highlights"]
+    return []
+
+
 def wait_until_up(url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -164,6 +253,41 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"server did not answer at {url}")
+
+
+def publish(follow_up_id: int, coordinator: str) -> None:
+    """Asks for publication, as the admin action does; the worker process renders it."""
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+
+    from followup.models import FollowUp
+    from followup.services import publish_follow_up
+
+    user = get_user_model().objects.get(username=coordinator)
+    publish_follow_up(follow_up=FollowUp.objects.get(pk=follow_up_id), user=user)
+    connections.close_all()  # hold no SQLite connection open while the others write
+
+
+def render_seconds(follow_up_id: int) -> float:
+    from django_tasks_db.models import DBTaskResult
+
+    # The run queues one render only: this follow-up's.
+    task = DBTaskResult.objects.get(task_path="followup.services.render_publication")
+    return (task.finished_at - task.started_at).total_seconds()
+
+
+def wait_while_publishing(follow_up_id: int, seconds: float) -> None:
+    from django.db import connections
+
+    from followup.models import FollowUp
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state = FollowUp.objects.filter(pk=follow_up_id).values_list("state", flat=True).get()
+        connections.close_all()
+        if state != FollowUp.State.PUBLISHING:
+            return
+        time.sleep(0.5)
 
 
 def check(plan: dict, outcome: dict) -> list[str]:
@@ -229,10 +353,12 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
 
     django.setup()
     plan = build(users)
+    follow_up_id = build_follow_up(40 if args.smoke else 1000)
     ports = [int(p) for p in args.ports.split(",")] if args.ports else free_ports(2)
     plan["hosts"] = [f"http://127.0.0.1:{port}" for port in ports]
 
     servers = []
+    locust = None
     with tempfile.TemporaryDirectory() as tmp:
         plan_path, outcome_path = Path(tmp) / "plan.json", Path(tmp) / "outcome.json"
         plan_path.write_text(json.dumps(plan))
@@ -254,8 +380,15 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
                 )
             for host in plan["hosts"]:
                 wait_until_up(f"{host}/healthz")
+            servers.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity=0"],
+                    cwd=ROOT,
+                    env=env,
+                )
+            )
             started = time.monotonic()
-            locust = subprocess.run(  # noqa: S603 (our own locustfile, fixed arguments)
+            locust = subprocess.Popen(  # noqa: S603 (our own locustfile, fixed arguments)
                 [
                     str(BIN / "locust"),
                     "--locustfile=loadtest/locustfile.py",
@@ -274,17 +407,24 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
                     "LOADTEST_PLAN": str(plan_path),
                     "LOADTEST_OUTCOME": str(outcome_path),
                 },
-                timeout=seconds + 120,
             )
+            # Published while the reporters save: the worker renders, the servers answer.
+            time.sleep(seconds / 4)
+            publish(follow_up_id, plan["coordinator"])
+            locust.wait(timeout=seconds + 120)
             elapsed = time.monotonic() - started
+            wait_while_publishing(follow_up_id, seconds=300)
         finally:
+            if locust is not None and locust.poll() is None:
+                locust.kill()
+                locust.wait()
             for server in servers:
                 server.send_signal(signal.SIGTERM)
             for server in servers:
                 server.wait(timeout=30)
         outcome = json.loads(outcome_path.read_text())
 
-    problems = check(plan, outcome)
+    problems = check(plan, outcome) + check_published(follow_up_id)
     print(
         f"\n{users} reporters + 1 coordinator for {seconds} s on {len(ports)} servers "
         f"x {workers} workers ({elapsed:.0f} s with ramp-up)\n"
@@ -297,6 +437,10 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
         print("FAILED:\n  " + "\n  ".join(problems or [f"locust exited {locust.returncode}"]))
         return 1
     print("database check: every report holds its last acknowledged text; none lost or doubled")
+    print(
+        "publishing under load: the worker published the follow-up with a correct PDF "
+        f"(render {render_seconds(follow_up_id):.1f} s)"
+    )
     return 0
 
 

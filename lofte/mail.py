@@ -108,7 +108,7 @@ def deliver_email(email_id: int) -> str:
         reason = f"{type(error).__name__}: {error}"[:2000]
         if attempts >= settings.EMAIL_MAX_ATTEMPTS:
             queued.update(state=OutgoingEmail.State.FAILED, attempts=attempts, last_error=reason)
-            logger.error("Email %s to %s failed for good: %s", email.pk, email.to, reason)
+            logger.error("Email %s failed for good: %s", email.pk, reason)
             return "failed"
         queued.update(attempts=attempts, last_error=reason)
         logger.warning("Email %s failed (attempt %s), retrying: %s", email.pk, attempts, reason)

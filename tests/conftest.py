@@ -143,6 +143,27 @@ def subprocess_database_url() -> str:
     return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def wait_for_other_sessions_to_end(seconds: float = 10) -> None:
+    """After a subprocess used the test database, waits until PostgreSQL has let its
+    sessions go, so the test database can be dropped at the end of the run."""
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
 def run_queued_tasks() -> int:
     """Runs what waits in the database queue, in this process, as `db_worker --batch` would."""
     from unittest import mock

@@ -1,4 +1,5 @@
-"""The load test runs end to end with a few users for a few seconds, so that it does not rot."""
+"""The load test runs end to end with a few users for a few seconds, so that it does not rot:
+the servers, the saves, and a worker publishing a follow-up meanwhile."""
 
 import os
 import subprocess
@@ -20,3 +21,4 @@ def test_loadtest_smoke_checks_the_database():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "database check: every report holds its last acknowledged text" in result.stdout
     assert "'5xx'" not in result.stdout
+    assert "the worker published the follow-up with a correct PDF" in result.stdout

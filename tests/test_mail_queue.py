@@ -173,3 +173,18 @@ def test_line_breaks_in_a_subject_are_folded_not_failed():
     assert email.subject == "Rad ett Bcc: b@example.org"
     assert OutgoingEmail.objects.get().state == "sent"
     assert mail.outbox[0].to == ["a@example.org"] and mail.outbox[0].bcc == []
+
+
+def test_mail_queue_list_costs_the_same_queries_whatever_its_length(
+    client, db_queue, django_assert_max_num_queries
+):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:lofte_outgoingemail_changelist")
+    for total in (2, 40):
+        while OutgoingEmail.objects.count() < total:
+            queue_email(
+                to=f"n{OutgoingEmail.objects.count()}@example.org", subject="Ämne", body="x"
+            )
+        with django_assert_max_num_queries(8):
+            html = client.get(changelist).content.decode()
+        assert f"n{total - 1}@example.org" in html

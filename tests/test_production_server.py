@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import subprocess_database_url
+from .conftest import subprocess_database_url, wait_for_other_sessions_to_end
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -82,6 +82,7 @@ def gunicorn(transactional_db, tmp_path):
     yield base
     server.terminate()
     server.wait(timeout=30)
+    wait_for_other_sessions_to_end()
 
 
 def test_gunicorn_serves_a_styled_page_and_healthz_over_plain_http(gunicorn):

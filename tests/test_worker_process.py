@@ -17,7 +17,13 @@ from followup.models import FollowUp, StatusReport
 from followup.services import publish_follow_up
 from lofte.models import SubPromise
 
-from .conftest import make_coordinator, make_period, make_reporter, subprocess_database_url
+from .conftest import (
+    make_coordinator,
+    make_period,
+    make_reporter,
+    subprocess_database_url,
+    wait_for_other_sessions_to_end,
+)
 from .document_data import build_promise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +97,7 @@ def test_worker_process_publishes_while_a_reporter_saves(client, db_queue):
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+        wait_for_other_sessions_to_end()
     assert worker.returncode == 0, output
 
     assert DBTaskResult.objects.get(pk=task.pk).status == "SUCCESSFUL"
