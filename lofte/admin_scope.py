@@ -159,3 +159,26 @@ class ScopedImportExportMixin:
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+
+def view_on_site(request, content_type_id, object_id):
+    """Admin's "view on site" redirect, for objects the user may see in admin and no others.
+
+    Django's own redirects to any object's page by content type and id, which would lead a
+    coordinator to another promise's draft follow-up and let ids be enumerated. Here the
+    object must be in the model admin's (scoped) list; anything else is a 404.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+
+    content_type = ContentType.objects.filter(
+        pk=_valid_id(ContentType._meta.pk, content_type_id)
+    ).first()
+    model = content_type.model_class() if content_type else None
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None or not model_admin.has_view_permission(request):
+        raise Http404
+    pk = _valid_id(model._meta.pk, unquote(object_id))
+    if not model_admin.get_queryset(request).filter(pk=pk).exists():
+        raise Http404
+    return shortcut(request, content_type_id, object_id)
