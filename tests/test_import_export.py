@@ -295,3 +295,32 @@ def test_coordinator_of_another_promise_exports_none_of_mine(client, data):
     client.force_login(make_coordinator(data["theirs"]))
     rows = csv_rows(export(client, "lofte_subpromise", "csv"))
     assert [row[3] for row in rows[1:]] == ["Trapphus"]
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["lofte_subpromise", "parties_partner", "followup_statusreport", "outcomes_indicatorvalue"],
+)
+@pytest.mark.parametrize("step", ["import", "export"])
+def test_only_the_tested_formats_are_offered(client, data, model, step):
+    client.force_login(data["coordinator"])
+    url = reverse(f"admin:{model}_{step}")
+    form = client.get(url).context["form"]
+    labels = [str(label).lower() for value, label in form.fields["format"].choices if value != ""]
+    assert labels == ["csv", "xlsx"]
+
+
+def test_a_format_that_is_not_offered_is_a_form_error(client, data):
+    client.force_login(data["coordinator"])
+    url = reverse("admin:parties_partner_export")
+    response = client.post(url, {"format": "7", "resource": 0, "name": "on"})
+    assert response.status_code == 200
+    assert "format" in response.context["form"].errors
+    upload = io.BytesIO(b"namn\nNy part\n")
+    upload.name = "parter.html"
+    response = client.post(
+        reverse("admin:parties_partner_import"), {"format": "7", "import_file": upload}
+    )
+    assert response.status_code == 200
+    assert "format" in response.context["form"].errors
+    assert not Partner.objects.filter(name="Ny part").exists()
