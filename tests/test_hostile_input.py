@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.db import connection
 
 from followup.models import FollowUp, StatusReport
 from lofte.models import Promise
@@ -75,10 +76,16 @@ def test_history_page_with_a_bad_id_is_not_found(admin_client, two, object_id):
     assert admin_client.get(url).status_code == 404
 
 
-def test_a_filter_value_no_column_can_hold_is_a_bad_request_page(admin_client, two):
+def test_a_filter_value_no_column_can_hold_finds_nothing_or_is_a_bad_request(admin_client, two):
     response = admin_client.get(f"/admin/followup/followup/?promise__in={HUGE}")
-    assert response.status_code == 400
-    assert "Felaktig förfrågan" in response.content.decode()
+    if connection.vendor == "postgresql":
+        # Django knows the column's range there and finds nothing.
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == 0
+    else:
+        # SQLite's driver refuses the number: the styled 400 page.
+        assert response.status_code == 400
+        assert "Felaktig förfrågan" in response.content.decode()
 
 
 def test_an_action_on_a_hostile_selection_changes_nothing(admin_client, two):
@@ -89,7 +96,9 @@ def test_an_action_on_a_hostile_selection_changes_nothing(admin_client, two):
         "/admin/followup/statusreport/",
         {"action": "approve_reports", "_selected_action": [report.pk, HUGE], "index": 0},
     )
-    assert response.status_code == 400
+    # SQLite's driver refuses the number (400); on PostgreSQL Django finds nothing and
+    # returns to the list. Either way nothing is approved.
+    assert response.status_code == (302 if connection.vendor == "postgresql" else 400)
     report.refresh_from_db()
     assert report.state == StatusReport.State.DRAFT
 
