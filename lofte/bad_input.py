@@ -36,5 +36,8 @@ class BadInputMiddleware:
     def process_exception(self, request, exception):
         if not is_bad_input(exception):
             return None
-        logger.warning("Refused input on %s: %r", request.path, exception)
-        return bad_request(request, exception)
+        logger.warning("Bad Request: %s: %r", request.path, exception)
+        response = bad_request(request, exception)
+        # Logged once, with the reason, here; django.request would log it again without.
+        response._has_been_logged = True
+        return response

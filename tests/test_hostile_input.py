@@ -130,3 +130,16 @@ def test_renewal_suggests_dates_without_tripping_on_odd_ones(
             suggested
         )
     assert Promise.objects.count() == 1
+
+
+def test_refused_input_is_a_bad_request_logged_once_with_its_reason(admin_client, two, caplog):
+    response = admin_client.post(
+        "/admin/lofte/promise/",
+        {"action": "delete_selected", "_selected_action": ["abc"], "index": 0},
+    )
+    assert response.status_code == 400
+    assert "Felaktig förfrågan" in response.content.decode()
+    lines = [r.getMessage() for r in caplog.records if "Bad Request" in r.getMessage()]
+    assert len(lines) == 1
+    assert "expected a number but got 'abc'" in lines[0]
+    assert Promise.objects.count() == 2
