@@ -55,11 +55,13 @@ HOSTILE_QUERIES = [
     "e=1",
     "_changelist_filters=%00",
     "next=%00",
+    "q=%FF%FE%C3",  # not UTF-8
 ]
 # The POST bodies sent to every page: NUL characters, huge numbers, undecodable bytes.
 HOSTILE_BODIES = [
     ("application/x-www-form-urlencoded", b"name=%00&id=99999999999999999999&action=%00"),
     ("application/x-www-form-urlencoded; charset=utf-16", b"name=\xff\xfe\x00&x=\xd8"),
+    ("application/x-www-form-urlencoded", b"name=%FF%FE&email=\xff@example.org"),
     ("application/x-www-form-urlencoded; charset=no-such-charset", b"name=\xff"),
     ("multipart/form-data; boundary=xyz; charset=latin-1", b"--xyz--\r\nbroken\xff"),
 ]
