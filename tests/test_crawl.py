@@ -231,7 +231,8 @@ def filter_queries(model) -> list[str]:
             params += [f"{entry}__exact"]
     if model_admin.date_hierarchy:
         params += [f"{model_admin.date_hierarchy}__year"]
-    return [f"{p}={v}" for p in params for v in (HUGE, "%00")]
+    # A huge number to one parameter, NUL to the next, and so on.
+    return [f"{p}={(HUGE, '%00')[i % 2]}" for i, p in enumerate(params)]
 
 
 class Crawler:
@@ -304,7 +305,8 @@ def test_no_page_answers_hostile_input_with_a_server_error(role, settings):
             changelist = pattern.model is not None and pattern.route.count("/") == 3
             public = not admin_page and role in ("anonymous", "coordinator")
             if (staff and changelist) or public:
-                for query in share(HOSTILE_QUERIES, turn, everything=coordinator or public):
+                everything = public or (coordinator and turn % 2 == 0)
+                for query in share(HOSTILE_QUERIES, turn, everything, size=6):
                     crawler.check("get", f"{plain}?{query}")
             if coordinator and changelist:
                 for query in filter_queries(pattern.model):
