@@ -7,8 +7,8 @@ querysets, so another promise's objects are absent (404 on their change pages).
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path, unquote
-from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -97,9 +97,13 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
     does not hold it, which would show another promise's history; here that is a 404.
     """
 
-    def _check_in_scope(self, request, object_id) -> None:
+    def _check_in_scope(self, request, object_id, version_id=None) -> None:
+        # An id that is no id of this model (a word, too big, NUL) names nothing: 404.
+        pk = _valid_id(self.model._meta.pk, unquote(object_id))
+        if version_id is not None:
+            _valid_id(self.model.history.model._meta.pk, version_id)
         # A superuser may still read a deleted object's past.
-        in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        in_scope = self.get_queryset(request).filter(pk=pk).exists()
         if not in_scope and not request.user.is_superuser:
             raise Http404
 
@@ -108,12 +112,27 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._check_in_scope(request, object_id)
+        self._check_in_scope(request, object_id, version_id)
         if request.method == "POST":
             # History is for reading. SIMPLE_HISTORY_REVERT_DISABLED only hides the button;
             # a revert would undo a review without going through it.
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _valid_id(field, value):
+    """The value as the field's Python value, or 404 when the column cannot hold it."""
+    try:
+        value = field.to_python(value)
+    except ValidationError:
+        raise Http404 from None
+    if isinstance(value, int):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise Http404
+    if isinstance(value, str) and "\x00" in value:
+        raise Http404
+    return value
 
 
 class ScopedImportExportMixin:
@@ -140,3 +159,26 @@ class ScopedImportExportMixin:
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+
+def view_on_site(request, content_type_id, object_id):
+    """Admin's "view on site" redirect, for objects the user may see in admin and no others.
+
+    Django's own redirects to any object's page by content type and id, which would lead a
+    coordinator to another promise's draft follow-up and let ids be enumerated. Here the
+    object must be in the model admin's (scoped) list; anything else is a 404.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+
+    content_type = ContentType.objects.filter(
+        pk=_valid_id(ContentType._meta.pk, content_type_id)
+    ).first()
+    model = content_type.model_class() if content_type else None
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None or not model_admin.has_view_permission(request):
+        raise Http404
+    pk = _valid_id(model._meta.pk, unquote(object_id))
+    if not model_admin.get_queryset(request).filter(pk=pk).exists():
+        raise Http404
+    return shortcut(request, content_type_id, object_id)

@@ -318,3 +318,32 @@ def test_status_reports_go_into_an_open_round_only_when_asked(client, data):
     _, done = import_file(client, "followup_statusreport", content, "r.csv", "csv")
     assert done is not None
     assert StatusReport.objects.get().achieved == "Importerat"
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["lofte_subpromise", "parties_partner", "followup_statusreport", "outcomes_indicatorvalue"],
+)
+@pytest.mark.parametrize("step", ["import", "export"])
+def test_only_the_tested_formats_are_offered(client, data, model, step):
+    client.force_login(data["coordinator"])
+    url = reverse(f"admin:{model}_{step}")
+    form = client.get(url).context["form"]
+    labels = [str(label).lower() for value, label in form.fields["format"].choices if value != ""]
+    assert labels == ["csv", "xlsx"]
+
+
+def test_a_format_that_is_not_offered_is_a_form_error(client, data):
+    client.force_login(data["coordinator"])
+    url = reverse("admin:parties_partner_export")
+    response = client.post(url, {"format": "7", "resource": 0, "name": "on"})
+    assert response.status_code == 200
+    assert "format" in response.context["form"].errors
+    upload = io.BytesIO(b"namn\nNy part\n")
+    upload.name = "parter.html"
+    response = client.post(
+        reverse("admin:parties_partner_import"), {"format": "7", "import_file": upload}
+    )
+    assert response.status_code == 200
+    assert "format" in response.context["form"].errors
+    assert not Partner.objects.filter(name="Ny part").exists()

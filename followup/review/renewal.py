@@ -1,5 +1,8 @@
 """The admin action that makes the next promise from this one (see followup.renewal)."""
 
+import calendar
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -45,6 +48,24 @@ class RenewalForm(forms.Form):
         return data
 
 
+def next_period(promise: Promise) -> dict:
+    """The suggested dates of the next promise: from 1 January after this one ends, as long.
+
+    A promise ending on 29 February suggests 28 February in a year without one; a promise
+    ending in the last year a date can hold suggests nothing (the coordinator types dates).
+    """
+    years = promise.ends_on.year - promise.starts_on.year + 1
+    if promise.ends_on.year + years > datetime.MAXYEAR:
+        return {}
+    ends_on = promise.ends_on
+    if (ends_on.month, ends_on.day) == (2, 29) and not calendar.isleap(ends_on.year + years):
+        ends_on = ends_on.replace(day=28)
+    return {
+        "starts_on": datetime.date(promise.ends_on.year + 1, 1, 1),
+        "ends_on": ends_on.replace(year=ends_on.year + years),
+    }
+
+
 @admin.action(description=_("Make the next promise from this one…"), permissions=["change"])
 def make_next_promise(modeladmin, request, queryset):
     """Renewal: asks for the new dates, slug and sub-promises, then creates the promise."""
@@ -64,11 +85,9 @@ def make_next_promise(modeladmin, request, queryset):
         )
         return redirect("admin:lofte_promise_change", new.pk)
     if not form.is_bound:
-        years = promise.ends_on.year - promise.starts_on.year + 1
         form.initial = {
             "slug": f"{promise.slug}-ny",
-            "starts_on": promise.ends_on.replace(year=promise.ends_on.year + 1, month=1, day=1),
-            "ends_on": promise.ends_on.replace(year=promise.ends_on.year + years),
+            **next_period(promise),
             "sub_promises": list(form.fields["sub_promises"].queryset),
         }
     context = {
