@@ -252,3 +252,25 @@ def assert_accessible(page) -> None:
 def browser_context_args(browser_context_args):
     """A Swedish-speaking browser, as the partners' are."""
     return {**browser_context_args, "locale": "sv-SE"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_outlives_the_test_database(django_db_setup, django_db_blocker):
+    """Ends other sessions on the PostgreSQL test database before it is dropped.
+
+    A session opened during the browser tests stays open to the end of the run (seen in
+    pg_stat_activity from the first browser test on, idle after a ROLLBACK): the live
+    server answers in daemon threads, and one the browser leaves mid-request never closes its
+    connection. Without this, dropping the test database fails with "being accessed by other
+    users".
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
