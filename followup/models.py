@@ -312,12 +312,28 @@ class Contribution(models.Model):
         return f"{self.partner} – {self.report}"
 
 
+class Figure(models.Model):
+    """A number a report or contribution gives: label, value and unit (“Utdelade mellanmål:
+    4 300 st”), in the order the partner gave them."""
+
+    position = models.PositiveSmallIntegerField(_("position"))
+    label = models.CharField(_("label"), max_length=120)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value} {self.unit}".strip()
+
+
 class ContributionFigureQuerySet(PromiseScopedQuerySet):
     promise_path = "contribution__report__period__promise"
 
 
-class ContributionFigure(models.Model):
-    """A number a contribution gives, like a report's figures."""
+class ContributionFigure(Figure):
+    """A number a contribution gives."""
 
     contribution = models.ForeignKey(
         Contribution,
@@ -325,10 +341,6 @@ class ContributionFigure(models.Model):
         related_name="figures",
         verbose_name=_("contribution"),
     )
-    position = models.PositiveSmallIntegerField(_("position"))
-    label = models.CharField(_("label"), max_length=120)
-    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    unit = models.CharField(_("unit"), max_length=30, blank=True)
 
     objects = ContributionFigureQuerySet.as_manager()
 
@@ -342,24 +354,17 @@ class ContributionFigure(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.label}: {self.value} {self.unit}".strip()
-
 
 class ReportFigureQuerySet(PromiseScopedQuerySet):
     promise_path = "report__period__promise"
 
 
-class ReportFigure(models.Model):
-    """A number a report gives: label, value and unit (“Utdelade mellanmål: 4 300 st”)."""
+class ReportFigure(Figure):
+    """A number a report gives."""
 
     report = models.ForeignKey(
         StatusReport, on_delete=models.CASCADE, related_name="figures", verbose_name=_("report")
     )
-    position = models.PositiveSmallIntegerField(_("position"))
-    label = models.CharField(_("label"), max_length=120)
-    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    unit = models.CharField(_("unit"), max_length=30, blank=True)
 
     objects = ReportFigureQuerySet.as_manager()
 
@@ -370,9 +375,6 @@ class ReportFigure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "position"], name="figure_position_unique"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.value} {self.unit}".strip()
 
 
 class FollowUpQuerySet(PromiseScopedQuerySet):

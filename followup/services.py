@@ -19,10 +19,8 @@ from lofte.models import Responsibility, SubPromise
 
 from .models import (
     Contribution,
-    ContributionFigure,
     FollowUp,
     Highlight,
-    ReportFigure,
     ReportingPeriod,
     StatusReport,
 )
@@ -100,6 +98,16 @@ def _require_lead(report: StatusReport, user) -> None:
         )
 
 
+def _replace_figures(owner: StatusReport | Contribution, figures: list[FigureData]) -> None:
+    """Replaces a report's or contribution's figures with `figures`, in their order."""
+    owner.figures.all().delete()
+    model, key = owner.figures.model, owner.figures.field.name
+    model.objects.bulk_create(
+        model(**{key: owner}, position=i, label=f.label, value=f.value, unit=f.unit)
+        for i, f in enumerate(figures, start=1)
+    )
+
+
 def get_or_start_report(*, sub_promise, period: ReportingPeriod) -> StatusReport:
     """The report on this sub-promise for this round, begun as an empty draft if need be."""
     try:
@@ -136,11 +144,7 @@ def save_report(
             "version",
         ]
     )
-    report.figures.all().delete()
-    ReportFigure.objects.bulk_create(
-        ReportFigure(report=report, position=i, label=f.label, value=f.value, unit=f.unit)
-        for i, f in enumerate(content.figures, start=1)
-    )
+    _replace_figures(report, content.figures)
     return report
 
 
@@ -263,13 +267,7 @@ def save_contribution(
     contribution.ready_at = now if ready else None
     contribution._history_user = user
     contribution.save()
-    contribution.figures.all().delete()
-    ContributionFigure.objects.bulk_create(
-        ContributionFigure(
-            contribution=contribution, position=i, label=f.label, value=f.value, unit=f.unit
-        )
-        for i, f in enumerate(content.figures, start=1)
-    )
+    _replace_figures(contribution, content.figures)
     return contribution
 
 
