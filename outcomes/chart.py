@@ -85,7 +85,7 @@ def build_line_chart(
     *,
     baseline: tuple[Decimal, str] | None,
     target: tuple[Decimal, int | None, str] | None,
-    format_value,
+    format_number,
 ) -> LineChart | None:
     """A chart of (year, value, text) points with the baseline (value, text) and the target
     (value, year, text) marked; None when there is nothing to draw."""
@@ -134,7 +134,7 @@ def build_line_chart(
     while value <= hi:
         tick_values.append(value)
         value += step
-    y_ticks = [Tick(y_of(v), format_value(v)) for v in tick_values]
+    y_ticks = [Tick(y_of(v), format_number(v)) for v in tick_values]
     # Both labels sit at the right end, on the sides of their lines that face away from
     # each other, and clear of the target's marker.
     target_above = target is None or baseline is None or target[0] >= baseline[0]

@@ -10,23 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.utils import formats
 from django.utils.translation import gettext
 
+from lofte.formats import format_number
 from lofte.models import Commitment, Promise
 
 from .chart import LineChart, build_line_chart
 from .models import Indicator, IndicatorValue, Problem
-
-
-def format_value(value: Decimal | None, unit: str = "") -> str:
-    """“1 234,5”, “62 %”; “–” when there is no value. Swedish writes a space before “%”."""
-    if value is None:
-        return "–"
-    whole = value == value.to_integral_value()
-    value = value.quantize(Decimal(1)) if whole else value.normalize()
-    text = formats.number_format(value, use_l10n=True, force_grouping=True)
-    return f"{text}\xa0{unit}" if unit else text
 
 
 @dataclass
@@ -95,9 +85,9 @@ def indicator_sentence(
     (start_year, start), (end_year, end) = series[0], series[-1]
     words = {
         "subject": indicator.name,
-        "start": format_value(start, unit),
+        "start": format_number(start, unit),
         "start_year": start_year,
-        "end": format_value(end, unit),
+        "end": format_number(end, unit),
         "end_year": end_year,
     }
     if start_year == end_year:
@@ -123,7 +113,7 @@ def indicator_sentence(
             gettext("%(subject)s has stayed at %(end)s from %(start_year)s to %(end_year)s") % words
         )
     if indicator.target_value is not None:
-        target = format_value(indicator.target_value, unit)
+        target = format_number(indicator.target_value, unit)
         if indicator.target_year:
             sentence += gettext("; the target for %(year)s is %(target)s") % {
                 "year": indicator.target_year,
@@ -151,7 +141,7 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
     rows = [
         ValueRow(
             year=v.year,
-            text=format_value(v.value, unit),
+            text=format_number(v.value, unit),
             # The indicator's own source is said once, beside it; a row names only another.
             source=v.source if v.source != indicator.source else "",
             note=v.note,
@@ -168,7 +158,7 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
         rows.append(
             ValueRow(
                 year=indicator.baseline_year,
-                text=format_value(indicator.baseline_value, unit),
+                text=format_number(indicator.baseline_value, unit),
                 source="",
                 note="",
                 is_baseline=True,
@@ -178,22 +168,22 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
     # The change is told from the baseline on.
     told = [(y, v) for y, v in series if not has_baseline or y >= indicator.baseline_year]
     baseline_text = (
-        with_year(format_value(indicator.baseline_value, unit), indicator.baseline_year)
+        with_year(format_number(indicator.baseline_value, unit), indicator.baseline_year)
         if has_baseline
         else ""
     )
     target_text = (
-        with_year(format_value(indicator.target_value, unit), indicator.target_year)
+        with_year(format_number(indicator.target_value, unit), indicator.target_year)
         if indicator.target_value is not None
         else ""
     )
     chart = build_line_chart(
-        [(year, value, format_value(value, unit)) for year, value in series],
+        [(year, value, format_number(value, unit)) for year, value in series],
         baseline=(
             (
                 indicator.baseline_value,
                 gettext("Baseline %(value)s")
-                % {"value": format_value(indicator.baseline_value, unit)},
+                % {"value": format_number(indicator.baseline_value, unit)},
             )
             if has_baseline
             else None
@@ -202,12 +192,13 @@ def indicator_view(indicator: Indicator, problem_titles: dict[int, str]) -> Indi
             (
                 indicator.target_value,
                 indicator.target_year,
-                gettext("Target %(value)s") % {"value": format_value(indicator.target_value, unit)},
+                gettext("Target %(value)s")
+                % {"value": format_number(indicator.target_value, unit)},
             )
             if indicator.target_value is not None
             else None
         ),
-        format_value=format_value,
+        format_number=format_number,
     )
     latest = told[-1][1] if told else None
     return IndicatorView(

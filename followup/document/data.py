@@ -8,14 +8,14 @@ same handful of queries (see `tests/test_followup_document.py`).
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 
 from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
+from lofte.formats import format_number
 from lofte.models import Commitment, FocusArea, Responsibility, SubPromise
 from outcomes.data import Outcomes, outcomes_for
 
@@ -143,16 +143,6 @@ def count_in_words(n: int) -> str:
         pgettext("neuter count", "twelve"),
     ]
     return words[n] if 0 <= n < len(words) else str(n)
-
-
-def format_number(value: Decimal | None, unit: str = "") -> str:
-    """“1 000 st”, “2,5 timmar”; “–” when there is no value."""
-    if value is None:
-        return "–"
-    whole = value == value.to_integral_value()
-    value = value.quantize(Decimal(1)) if whole else value.normalize()
-    text = formats.number_format(value, use_l10n=True, force_grouping=True)
-    return f"{text}\xa0{unit}" if unit else text
 
 
 def matching_figure(label: str, figures: list[ReportFigure]) -> ReportFigure | None:

@@ -327,6 +327,17 @@ def _bound_forms(sub_promise, data, *, for_submission: bool = False, form_class=
     return form, figures
 
 
+def _as_typed(request, sub_promise, version: int, form_class=None):
+    """The forms as the user typed them, at the saved `version`, with their errors shown:
+    saving again then replaces what is stored."""
+    data = request.POST.copy()
+    data["version"] = str(version)
+    form, figures = _bound_forms(sub_promise, data, form_class=form_class)
+    form.is_valid()
+    figures.is_valid()
+    return form, figures
+
+
 def _fill_from_previous(initial: dict, rows: list[dict], previous: StatusReport):
     """Fills what is empty from the previous report; nothing typed is replaced."""
     prev_initial, prev_rows = report_initial(previous)
@@ -518,11 +529,7 @@ def _conflict_response(request, context: dict, form, current: StatusReport):
         context.update(report=current, typed=form.cleaned_data)
         return render(request, "followup/portal/report_readonly.html", context, status=409)
     # The user's text stays in the form; saving again replaces the other version.
-    data = request.POST.copy()
-    data["version"] = str(current.version)
-    form, figures = _bound_forms(sub_promise, data)
-    form.is_valid()
-    figures.is_valid()
+    form, figures = _as_typed(request, sub_promise, current.version)
     context.update(form=form, figures=figures, report=current)
     return render(request, "followup/portal/report_form.html", context, status=409)
 
@@ -577,11 +584,7 @@ def _save(request, context: dict, form: ReportForm, figures, *, submit: bool):
     saved_at = timezone.localtime(report.saved_at).strftime("%H:%M")
     if not figures.is_valid():
         # Keep the form as typed (with the new version) and mark the figures to correct.
-        data = request.POST.copy()
-        data["version"] = str(report.version)
-        form, figures = _bound_forms(sub_promise, data)
-        form.is_valid()
-        figures.is_valid()
+        form, figures = _as_typed(request, sub_promise, report.version)
         context.update(form=form, figures=figures, report=report, draft_saved_at=saved_at)
         return render(request, "followup/portal/report_form.html", context)
     messages.success(request, _("The draft was saved at %(time)s.") % {"time": saved_at})
@@ -696,11 +699,7 @@ def _save_contribution(request, context: dict, partner: Partner, form, figures, 
             )
     except ContributionConflict as conflict:
         current = conflict.current
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        form, figures = _bound_forms(sub_promise, data, form_class=ContributionForm)
-        form.is_valid()
-        figures.is_valid()
+        form, figures = _as_typed(request, sub_promise, current.version, ContributionForm)
         context.update(form=form, figures=figures, conflict=current)
         return render(request, "followup/portal/contribution_form.html", context, status=409)
     except WorkflowError as error:
