@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from followup.services import publish_follow_up
 
@@ -39,12 +40,12 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     page.goto(live_server.url + "/")
     assert page.title().startswith("Medborgarlöften: vad som lovades")
-    assert page.get_by_text("Genomfört: 41").is_visible()
+    expect(page.get_by_text("Genomfört: 41")).to_be_visible()
     check_page(page)
 
     page.get_by_label("Sök på område").fill("Hisings")
     page.get_by_role("button", name="Sök", exact=True).click()
-    assert page.get_by_role("heading", name="Löften som matchar ”Hisings”").is_visible()
+    expect(page.get_by_role("heading", name="Löften som matchar ”Hisings”")).to_be_visible()
     check_page(page)
 
     page.get_by_role("link", name="Hisings Backa", exact=True).click()
@@ -53,7 +54,7 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
         .inner_text()
         .endswith("Medborgarlöfte Hisings Backa 2024-2025")
     )
-    assert page.get_by_role("heading", name="1. Skola").is_visible()
+    expect(page.get_by_role("heading", name="1. Skola")).to_be_visible()
     check_page(page)
 
     page.get_by_role("link", name="Uppföljning medborgarlöfte Hisings Backa 2024-2025").click()
@@ -71,20 +72,20 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
 @pytest.mark.parametrize("path", ["/tillganglighet/", "/personuppgifter/"])
 def test_site_basics_pass_axe(live_server, transactional_db, page, path):
     page.goto(live_server.url + path)
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_page(page)
 
 
 def test_widget_passes_axe_framed_in_another_page(live_server, transactional_db, page):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     page.goto(live_server.url + "/loften/hisings-backa-2024-2025/widget/")
-    assert page.get_by_text("Genomfört: 41").is_visible()
+    expect(page.get_by_text("Genomfört: 41")).to_be_visible()
     check_page(page)
     # Framed by a page of another origin (about:blank with a srcdoc), it still shows.
     widget_url = live_server.url + "/loften/hisings-backa-2024-2025/widget/"
     page.set_content(f'<iframe title="Medborgarlöfte" src="{widget_url}"></iframe>')
     frame = page.frame_locator("iframe")
-    assert frame.get_by_text("Genomfört: 41").is_visible()
+    expect(frame.get_by_text("Genomfört: 41")).to_be_visible()
 
 
 def test_promise_list_in_english_passes_axe(live_server, transactional_db, page):
@@ -107,14 +108,14 @@ def test_citizen_subscribes_confirms_gets_the_next_follow_up_and_unsubscribes(
     check_page(page)
     page.get_by_label("Din e-postadress").fill("invanare@example.org")
     page.get_by_role("button", name="Följ").click()
-    assert page.get_by_role("heading", name="Titta i din e-post").is_visible()
+    expect(page.get_by_role("heading", name="Titta i din e-post")).to_be_visible()
 
     (confirmation,) = mailoutbox
     link = re.search(r"https?://\S+(/prenumeration/\S+/bekrafta/)", confirmation.body).group(1)
     page.goto(base + link)
     check_page(page)
     page.get_by_role("button", name="Bekräfta").click()
-    assert page.get_by_role("heading", name="Du följer löftet").is_visible()
+    expect(page.get_by_role("heading", name="Du följer löftet")).to_be_visible()
 
     promise = apps.get_model("lofte", "Promise").objects.get(slug="hisings-backa-2024-2025")
     draft = make_follow_up(promise, title="Uppföljning medborgarlöfte Hisings Backa 2026")

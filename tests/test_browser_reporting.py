@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from followup.models import StatusReport
 
@@ -65,7 +66,7 @@ def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting
     page.get_by_label("Vad som har gjorts").fill("Frukost varje morgon i aulan.")
     page.locator("#id_figures-0-value").fill("1 000")
     page.get_by_role("button", name="Spara utkast").click()
-    assert page.get_by_text("Utkastet sparades").is_visible()
+    expect(page.get_by_text("Utkastet sparades")).to_be_visible()
 
     page.reload()
     assert page.get_by_label("Vad som har gjorts").input_value() == (
@@ -78,7 +79,7 @@ def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting
     page.get_by_label("Ej genomfört").check()
     page.get_by_role("button", name="Skicka in").click()
     assert page.title().startswith("Fel: ")
-    assert page.get_by_role("link", name=re.compile("Hinder")).is_visible()
+    expect(page.get_by_role("link", name=re.compile("Hinder"))).to_be_visible()
     assert page.get_by_label("Vad som har gjorts").input_value() == (
         "Frukost varje morgon i aulan."
     )
@@ -87,12 +88,12 @@ def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting
     page.get_by_role("link", name=re.compile("Hinder")).click()
     page.get_by_label("Hinder").fill("Köket stängde i maj.")
     page.get_by_role("button", name="Skicka in").click()
-    assert page.get_by_role(
-        "heading", name="Granska rapporten innan du skickar in den"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name="Granska rapporten innan du skickar in den")
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Bekräfta och skicka in").click()
-    assert page.get_by_text("skickades till samordnarna").is_visible()
+    expect(page.get_by_text("skickades till samordnarna")).to_be_visible()
     assert page.locator(".state--submitted").first.inner_text() == "Inskickad"
     assert page.locator("#report-form").count() == 0
 

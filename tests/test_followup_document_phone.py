@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from followup.document.data import render_document
 
@@ -61,9 +62,9 @@ def test_document_at_390_px_stacks_tables_and_keeps_the_chart_legible(
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + reverse("document:follow_up", args=[SLUG]))
-    assert page.locator("svg.status-chart--wide").is_hidden()
+    expect(page.locator("svg.status-chart--wide")).to_be_hidden()
     narrow = page.locator("svg.status-chart--narrow")
-    assert narrow.is_visible()
+    expect(narrow).to_be_visible()
     # The chart's text as drawn on the screen, in CSS pixels: its size times the scale.
     drawn = narrow.evaluate(
         "svg => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width"
@@ -81,9 +82,9 @@ def test_document_at_390_px_stacks_tables_and_keeps_the_chart_legible(
     label = cell.evaluate("td => getComputedStyle(td, '::before').content")
     assert label == '"Genomfört: "'
     row = page.locator(".appendix-table tbody tr").first
-    assert row.locator("td").last.is_visible()
+    expect(row.locator("td").last).to_be_visible()
     assert_accessible(page)
     page.set_viewport_size({"width": 1280, "height": 900})
-    assert page.locator("svg.status-chart--wide").is_visible()
-    assert page.locator("svg.status-chart--narrow").is_hidden()
+    expect(page.locator("svg.status-chart--wide")).to_be_visible()
+    expect(page.locator("svg.status-chart--narrow")).to_be_hidden()
     assert_accessible(page)
