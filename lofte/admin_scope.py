@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .imports import BoundUploadMixin
 from .validators import TextFormField, length_hint
 
 
@@ -154,11 +155,12 @@ def _valid_id(field, value):
     return value
 
 
-class ScopedImportExportMixin:
+class ScopedImportExportMixin(BoundUploadMixin):
     """Import and export through the user's scope.
 
     The resource gets the user (to refuse rows of other promises); export goes through the
-    scoped change list; any invalid row rolls back the whole file.
+    scoped change list; any invalid row rolls back the whole file. The uploaded file is
+    bounded in size and bound to the user who uploaded it (lofte/imports.py).
     """
 
     def get_resource_kwargs(self, request, *args, **kwargs):

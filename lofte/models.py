@@ -384,3 +384,23 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class PendingImport(models.Model):
+    """An uploaded import file between its preview and its confirmation (lofte/imports.py).
+
+    Kept in the database, so that any app server can confirm what another previewed; only
+    the uploader's signed token names it, and it is removed when imported or abandoned.
+    """
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    data = models.BinaryField(_("data"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("pending import")
+        verbose_name_plural = _("pending imports")
+
+    def __str__(self) -> str:
+        return self.name

@@ -248,6 +248,14 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Only the formats the tests cover (others, such as "html", failed with a server error).
 IMPORT_EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# An upload waits for its confirmation in the database, bound to its uploader
+# (lofte/imports.py), not in a temp folder that the confirmation form names a file in.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "lofte.imports.DatabaseStorage"
+# Refused before parsing: a larger file, or a spreadsheet that unpacks to more (bytes).
+IMPORT_MAX_FILE_SIZE = env_int("DJANGO_IMPORT_MAX_FILE_SIZE", 5 * 1024 * 1024)
+IMPORT_MAX_EXPANDED_SIZE = env_int("DJANGO_IMPORT_MAX_EXPANDED_SIZE", 25 * 1024 * 1024)
+# Seconds an upload waits for its confirmation before it is removed.
+IMPORT_UPLOAD_MAX_AGE = env_int("DJANGO_IMPORT_UPLOAD_MAX_AGE", 60 * 60)
 # Cells a spreadsheet would run as formulas are escaped by our resources (a leading "'"
 # that import removes again), not by the library, which would delete the "=".
 
