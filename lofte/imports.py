@@ -192,9 +192,7 @@ class BoundUploadMixin:
         context = getattr(response, "context_data", None) or {}
         if not context.get("confirm_form"):
             # A preview with errors cannot be confirmed: its file goes at once.
-            form = context.get("form")
-            upload = (getattr(form, "cleaned_data", None) or {}).get("import_file")
-            name = getattr(upload, "tmp_storage_name", None)
+            name = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
             if name:
                 PendingImport.objects.filter(name=name).delete()
         return response
