@@ -393,7 +393,7 @@ class PendingImport(models.Model):
     the uploader's signed token names it, and it is removed when imported or abandoned.
     """
 
-    name = models.CharField(_("name"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=32, unique=True, editable=False)
     data = models.BinaryField(_("data"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
 
