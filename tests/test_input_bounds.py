@@ -336,3 +336,19 @@ def test_a_partner_name_with_a_line_break_is_refused_in_admin(client, backa, dja
     assert response.status_code == 200
     assert "name" in response.context["adminform"].form.errors
     assert not Partner.objects.filter(name__startswith="Ny").exists()
+
+
+def test_a_contribution_over_its_limit_is_kept_with_the_error(client, backa, open_round):
+    from followup.models import Contribution
+
+    helper = make_partner("Poseidon")
+    joint = make_sub_promise(backa["area"], backa["school"], helper, title="Läxhjälp")
+    client.force_login(make_reporter(helper, "poseidon"))
+    too_long = "Vi hjälpte till. " * 650
+    data = form_data(action="save", achieved=too_long)
+    response = client.post(report_url(open_round, joint), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Skriv högst 10\xa0000 tecken" in html
+    assert too_long in html
+    assert not Contribution.objects.exists()
