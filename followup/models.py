@@ -9,6 +9,20 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lofte.models import PromiseScopedQuerySet
+from lofte.validators import (
+    DESCRIPTION_MAX,
+    DOCUMENT_TEXT_MAX,
+    REPORT_TEXT_MAX,
+    SENTENCE_MAX,
+    SMALLINT_MAX,
+    bounded_text,
+    fits_column,
+    sane_date,
+    single_line,
+)
+
+# What a partner writes: plain text of at most REPORT_TEXT_MAX characters.
+report_text = {"max_length": REPORT_TEXT_MAX, "validators": bounded_text(REPORT_TEXT_MAX)}
 
 
 class ReportingPeriodQuerySet(PromiseScopedQuerySet):
@@ -32,9 +46,9 @@ class ReportingPeriod(models.Model):
         related_name="periods",
         verbose_name=_("promise"),
     )
-    name = models.CharField(_("name"), max_length=120)
-    starts_on = models.DateField(_("starts on"))
-    deadline = models.DateField(_("deadline"))
+    name = models.CharField(_("name"), max_length=120, validators=[single_line])
+    starts_on = models.DateField(_("starts on"), validators=[sane_date])
+    deadline = models.DateField(_("deadline"), validators=[sane_date])
     is_open = models.BooleanField(
         _("open for reporting"),
         default=True,
@@ -129,17 +143,20 @@ class StatusReport(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, blank=True, default=""
     )
-    achieved = models.TextField(_("what has been done"), blank=True)
+    achieved = models.TextField(_("what has been done"), blank=True, **report_text)
     obstacles = models.TextField(
         _("obstacles"),
         blank=True,
         help_text=_("Required when the sub-promise was not done: say why."),
+        **report_text,
     )
-    next_steps = models.TextField(_("next steps"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True, **report_text)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     review_comment = models.TextField(
         _("coordinator's comment"),
         blank=True,
+        max_length=DESCRIPTION_MAX,
+        validators=bounded_text(DESCRIPTION_MAX),
         help_text=_("Shown to the partner when the report is returned."),
     )
     version = models.PositiveIntegerField(
@@ -276,8 +293,8 @@ class Contribution(models.Model):
         related_name="contributions",
         verbose_name=_("partner"),
     )
-    achieved = models.TextField(_("what we have done"), blank=True)
-    obstacles = models.TextField(_("obstacles"), blank=True)
+    achieved = models.TextField(_("what we have done"), blank=True, **report_text)
+    obstacles = models.TextField(_("obstacles"), blank=True, **report_text)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)
     saved_at = models.DateTimeField(_("saved at"), null=True, blank=True)
@@ -316,10 +333,10 @@ class Figure(models.Model):
     """A number a report or contribution gives: label, value and unit (“Utdelade mellanmål:
     4 300 st”), in the order the partner gave them."""
 
-    position = models.PositiveSmallIntegerField(_("position"))
-    label = models.CharField(_("label"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), validators=fits_column(SMALLINT_MAX))
+    label = models.CharField(_("label"), max_length=120, validators=[single_line])
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    unit = models.CharField(_("unit"), max_length=30, blank=True, validators=[single_line])
 
     class Meta:
         abstract = True
@@ -404,15 +421,22 @@ class FollowUp(models.Model):
         related_name="follow_ups",
         verbose_name=_("promise"),
     )
-    title = models.CharField(_("title"), max_length=200)
-    covers_from = models.DateField(_("covers from"))
-    covers_to = models.DateField(_("covers to"))
+    title = models.CharField(_("title"), max_length=200, validators=[single_line])
+    covers_from = models.DateField(_("covers from"), validators=[sane_date])
+    covers_to = models.DateField(_("covers to"), validators=[sane_date])
     intro = models.TextField(
         _("introduction"),
         blank=True,
+        max_length=DOCUMENT_TEXT_MAX,
+        validators=bounded_text(DOCUMENT_TEXT_MAX),
         help_text=_("Said after the figures the system computes (partners, sub-promises…)."),
     )
-    closing_words = models.TextField(_("closing words"), blank=True)
+    closing_words = models.TextField(
+        _("closing words"),
+        blank=True,
+        max_length=DOCUMENT_TEXT_MAX,
+        validators=bounded_text(DOCUMENT_TEXT_MAX),
+    )
     language = models.CharField(
         _("language"),
         max_length=8,
@@ -503,8 +527,10 @@ class Highlight(models.Model):
         verbose_name=_("status report"),
         limit_choices_to={"state": "approved"},
     )
-    position = models.PositiveSmallIntegerField(_("position"))
-    text = models.TextField(_("text"))
+    position = models.PositiveSmallIntegerField(_("position"), validators=fits_column(SMALLINT_MAX))
+    text = models.TextField(
+        _("text"), max_length=SENTENCE_MAX, validators=bounded_text(SENTENCE_MAX)
+    )
 
     objects = HighlightQuerySet.as_manager()
 

@@ -12,6 +12,9 @@ from django.db import connection, models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .imports import BoundUploadMixin
+from .validators import TextFormField, length_hint
+
 
 def scoped(queryset: models.QuerySet, user) -> models.QuerySet:
     """The queryset narrowed to what `user` coordinates, when the model belongs to a promise."""
@@ -20,7 +23,24 @@ def scoped(queryset: models.QuerySet, user) -> models.QuerySet:
     return queryset
 
 
-class ScopedFormfieldsMixin:
+class TextLimitsMixin:
+    """Every multi-line text field says its length limit in its help text.
+
+    Without a maxlength attribute: a browser cuts a pasted text at it without a word, where
+    the form's error keeps every character typed for the writer to shorten.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and db_field.max_length and db_field.editable:
+            kwargs.setdefault("form_class", TextFormField)
+            kwargs.setdefault("help_text", length_hint(db_field.max_length, db_field.help_text))
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, models.TextField):
+            field.widget.attrs.pop("maxlength", None)
+        return field
+
+
+class ScopedFormfieldsMixin(TextLimitsMixin):
     """Offers only in-scope objects in foreign-key and many-to-many choices."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -135,11 +155,12 @@ def _valid_id(field, value):
     return value
 
 
-class ScopedImportExportMixin:
+class ScopedImportExportMixin(BoundUploadMixin):
     """Import and export through the user's scope.
 
     The resource gets the user (to refuse rows of other promises); export goes through the
-    scoped change list; any invalid row rolls back the whole file.
+    scoped change list; any invalid row rolls back the whole file. The uploaded file is
+    bounded in size and bound to the user who uploaded it (lofte/imports.py).
     """
 
     def get_resource_kwargs(self, request, *args, **kwargs):

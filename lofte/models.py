@@ -1,10 +1,22 @@
 """The promise itself: its focus areas, commitments and sub-promises."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from .validators import (
+    DESCRIPTION_MAX,
+    DOCUMENT_TEXT_MAX,
+    SENTENCE_MAX,
+    SMALLINT_MAX,
+    bounded_text,
+    fits_column,
+    sane_date,
+    single_line,
+)
 
 
 class PromiseQuerySet(models.QuerySet):
@@ -23,22 +35,29 @@ class Promise(models.Model):
     """One area's medborgarlöfte for one period."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    area = models.CharField(_("area"), max_length=120)
+    area = models.CharField(_("area"), max_length=120, validators=[single_line])
     name = models.CharField(
         _("promise"),
         max_length=200,
+        validators=[single_line],
         help_text=_(
             "The promise in a few words, e.g. “tillsammans för ett tryggare Hisings Backa”."
         ),
     )
-    text = models.TextField(_("promise text"), help_text=_("The promise's own words, in full."))
+    text = models.TextField(
+        _("promise text"),
+        max_length=DOCUMENT_TEXT_MAX,
+        validators=bounded_text(DOCUMENT_TEXT_MAX),
+        help_text=_("The promise's own words, in full."),
+    )
     organisers = models.CharField(
         _("organised by"),
         max_length=300,
+        validators=[single_line],
         help_text=_("E.g. “socialförvaltningen Hisingen tillsammans med polisen”."),
     )
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"))
+    starts_on = models.DateField(_("starts on"), validators=[sane_date])
+    ends_on = models.DateField(_("ends on"), validators=[sane_date])
     partners = models.ManyToManyField(
         "parties.Partner",
         related_name="promises",
@@ -110,9 +129,14 @@ class FocusArea(models.Model):
     promise = models.ForeignKey(
         Promise, on_delete=models.CASCADE, related_name="focus_areas", verbose_name=_("promise")
     )
-    position = models.PositiveSmallIntegerField(_("position"))
-    name = models.CharField(_("name"), max_length=100)
-    rationale = models.TextField(_("rationale"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), validators=fits_column(SMALLINT_MAX))
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
+    rationale = models.TextField(
+        _("rationale"),
+        blank=True,
+        max_length=DESCRIPTION_MAX,
+        validators=bounded_text(DESCRIPTION_MAX),
+    )
 
     objects = FocusAreaQuerySet.as_manager()
 
@@ -144,8 +168,13 @@ class Commitment(models.Model):
         related_name="commitments",
         verbose_name=_("focus area"),
     )
-    position = models.PositiveSmallIntegerField(_("position"))
-    text = models.TextField(_("text"))
+    position = models.PositiveSmallIntegerField(_("position"), validators=fits_column(SMALLINT_MAX))
+    # One bullet of a list: one line.
+    text = models.TextField(
+        _("text"),
+        max_length=SENTENCE_MAX,
+        validators=[single_line, MaxLengthValidator(SENTENCE_MAX)],
+    )
 
     objects = CommitmentQuerySet.as_manager()
 
@@ -198,16 +227,24 @@ class SubPromise(models.Model):
         related_name="sub_promises",
         verbose_name=_("focus area"),
     )
-    position = models.PositiveSmallIntegerField(_("position"))
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), validators=fits_column(SMALLINT_MAX))
+    title = models.CharField(_("title"), max_length=200, validators=[single_line])
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=DESCRIPTION_MAX,
+        validators=bounded_text(DESCRIPTION_MAX),
+    )
     indicator_label = models.CharField(
         _("indicator"),
         max_length=120,
         blank=True,
+        validators=[single_line],
         help_text=_("What is counted, e.g. “Utdelade frukostar”. Leave empty if nothing is."),
     )
-    indicator_unit = models.CharField(_("unit"), max_length=30, blank=True)
+    indicator_unit = models.CharField(
+        _("unit"), max_length=30, blank=True, validators=[single_line]
+    )
     indicator_target = models.DecimalField(
         _("target"), max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -347,3 +384,23 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class PendingImport(models.Model):
+    """An uploaded import file between its preview and its confirmation (lofte/imports.py).
+
+    Kept in the database, so that any app server can confirm what another previewed; only
+    the uploader's signed token names it, and it is removed when imported or abandoned.
+    """
+
+    name = models.CharField(_("name"), max_length=32, unique=True, editable=False)
+    data = models.BinaryField(_("data"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("pending import")
+        verbose_name_plural = _("pending imports")
+
+    def __str__(self) -> str:
+        return self.name

@@ -74,6 +74,16 @@ class ScopedResource(resources.ModelResource):
     def check_row(self, row, errors: list) -> None:
         """Adds a plain-language reason to `errors` for each problem in the row."""
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's errors, each under the file's column name (“rubrik”, not “title”)."""
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            columns = {f.attribute: f.column_name for f in self.fields.values() if f.attribute}
+            raise ValidationError(
+                {columns.get(name, name): messages for name, messages in error.message_dict.items()}
+            ) from None
+
 
 class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
     """Looks up by `field` among the user's objects in the row's promise only."""

@@ -45,6 +45,25 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """(name, address) pairs from “Ada Admin <ada@example.se>, ops@example.se”."""
+    from email.utils import getaddresses
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    pairs = []
+    for person, address in getaddresses([env_str(name)]):
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of email addresses, not {env_str(name)!r}"
+            ) from None
+        pairs.append((person or address, address))
+    return pairs
+
+
 def database_from_url(url: str) -> dict:
     """DATABASES entry for a postgres:// or sqlite:/// URL."""
     parts = urlsplit(url)
@@ -223,7 +242,9 @@ EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "medborgarloften@localhost")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who is mailed each server error (with debug off), and the sender of those mails.
+ADMINS = env_addresses("DJANGO_ADMINS")
+SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Links in emails (invitations, reminders) point here: the address people open the site at.
 SITE_URL = env_str("DJANGO_SITE_URL", "http://localhost:8000").rstrip("/")
 
@@ -248,12 +269,37 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Only the formats the tests cover (others, such as "html", failed with a server error).
 IMPORT_EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# An upload waits for its confirmation in the database, bound to its uploader
+# (lofte/imports.py), not in a temp folder that the confirmation form names a file in.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "lofte.imports.DatabaseStorage"
+# Refused before parsing: a larger file, or a spreadsheet that unpacks to more (bytes).
+IMPORT_MAX_FILE_SIZE = env_int("DJANGO_IMPORT_MAX_FILE_SIZE", 5 * 1024 * 1024)
+IMPORT_MAX_EXPANDED_SIZE = env_int("DJANGO_IMPORT_MAX_EXPANDED_SIZE", 25 * 1024 * 1024)
+# Seconds an upload waits for its confirmation before it is removed.
+IMPORT_UPLOAD_MAX_AGE = env_int("DJANGO_IMPORT_UPLOAD_MAX_AGE", 60 * 60)
 # Cells a spreadsheet would run as formulas are escaped by our resources (a leading "'"
 # that import removes again), not by the library, which would delete the "=".
 
+# Every record is written once, by the root logger's console handler. Django's own logging
+# gives the "django" logger a console handler of its own as well, which printed each request
+# warning twice; here that logger keeps only the mail to ADMINS (errors, debug off) and
+# passes its records up to the root. runserver's request lines ("django.server") keep
+# Django's own handler.
+LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": LOG_LEVEL, "propagate": True},
+    },
 }

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from lofte.models import PromiseScopedQuerySet
+from lofte.validators import DESCRIPTION_MAX, SMALLINT_MAX, bounded_text, fits_column, single_line
 
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
@@ -28,6 +29,10 @@ municipality_validator = RegexValidator(
 ou_validator = RegexValidator(
     r"^V\d{2}E\d{9}$", _("An organisational unit id looks like V15E144001301.")
 )
+
+
+# Descriptions, evidence and sources: plain text of at most DESCRIPTION_MAX characters.
+description_text = {"max_length": DESCRIPTION_MAX, "validators": bounded_text(DESCRIPTION_MAX)}
 
 
 def year_range(field: str) -> Q:
@@ -47,21 +52,24 @@ class Problem(models.Model):
         related_name="problems",
         verbose_name=_("promise"),
     )
-    position = models.PositiveSmallIntegerField(_("position"))
+    position = models.PositiveSmallIntegerField(_("position"), validators=fits_column(SMALLINT_MAX))
     title = models.CharField(
         _("problem"),
         max_length=200,
+        validators=[single_line],
         help_text=_("In a few words, e.g. “Otrygghet i centrum kvällstid”."),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **description_text)
     evidence = models.TextField(
         _("evidence"),
         blank=True,
+        **description_text,
         help_text=_("What shows the problem: figures, surveys, what residents and partners say."),
     )
     sources = models.TextField(
         _("sources"),
         blank=True,
+        **description_text,
         help_text=_("One source a line, e.g. “Polisens trygghetsmätning 2023”."),
     )
     commitments = models.ManyToManyField(
@@ -118,18 +126,23 @@ class Indicator(models.Model):
         verbose_name=_("problem"),
         help_text=_("The problem it measures, if it measures one in particular."),
     )
-    position = models.PositiveSmallIntegerField(_("position"))
+    position = models.PositiveSmallIntegerField(_("position"), validators=fits_column(SMALLINT_MAX))
     name = models.CharField(
         _("indicator"),
         max_length=200,
+        validators=[single_line],
         help_text=_(
             "Written to begin a sentence, e.g. “Andelen som känner sig trygga ute sent på "
             "kvällen”: the follow-up says how it changed."
         ),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **description_text)
     unit = models.CharField(
-        _("unit"), max_length=40, blank=True, help_text=_("E.g. “%”, “per 1 000 invånare”.")
+        _("unit"),
+        max_length=40,
+        blank=True,
+        validators=[single_line],
+        help_text=_("E.g. “%”, “per 1 000 invånare”."),
     )
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
@@ -146,6 +159,7 @@ class Indicator(models.Model):
         _("source"),
         max_length=300,
         blank=True,
+        validators=[single_line],
         help_text=_("Where the values come from, e.g. “Brå, Nationella trygghetsundersökningen”."),
     )
     kolada_kpi = models.CharField(
@@ -274,8 +288,8 @@ class IndicatorValue(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
-    source = models.CharField(_("source"), max_length=300, blank=True)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True, validators=[single_line])
+    note = models.CharField(_("note"), max_length=300, blank=True, validators=[single_line])
     fetched_at = models.DateTimeField(
         _("fetched"), null=True, blank=True, help_text=_("When it was fetched from Kolada.")
     )

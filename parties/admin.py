@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
 from lofte.admin_scope import ScopedAdmin, ScopedImportExportMixin, ScopedTabularInline
+from lofte.validators import single_line
 from parties.invitations import send_invitation
 
 from .models import Membership, Partner
@@ -72,8 +73,12 @@ class InvitationForm(forms.ModelForm):
     """Adds a reporter by email: the person is created if new and invited to set a password."""
 
     email = forms.EmailField(label=_("email"))
-    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+    first_name = forms.CharField(
+        label=_("first name"), max_length=150, required=False, validators=[single_line]
+    )
+    last_name = forms.CharField(
+        label=_("last name"), max_length=150, required=False, validators=[single_line]
+    )
 
     class Meta:
         model = Membership

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from lofte.validators import single_line
+
 
 def taking_part(promises) -> Exists:
     """Whether the partner (the outer row) belongs to any of `promises`.
@@ -62,7 +64,7 @@ class Partner(models.Model):
         BUSINESS = "business", _("business")
         OTHER = "other", _("other")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[single_line])
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     email = models.EmailField(_("contact email"), blank=True)
 

@@ -5,6 +5,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lofte.validators import (
+    DESCRIPTION_MAX,
+    DOCUMENT_TEXT_MAX,
+    bounded_text,
+    sane_date,
+    single_line,
+)
+
 
 class AccessibilityStatement(models.Model):
     """The site's tillgänglighetsredogörelse (lag 2018:1937), with DIGG's required parts.
@@ -20,6 +28,7 @@ class AccessibilityStatement(models.Model):
     organisation = models.CharField(
         _("organisation"),
         max_length=200,
+        validators=[single_line],
         help_text=_("Who is responsible for the site, e.g. “Göteborgs Stad”."),
     )
     compliance = models.CharField(
@@ -28,6 +37,8 @@ class AccessibilityStatement(models.Model):
     known_gaps = models.TextField(
         _("known gaps"),
         blank=True,
+        max_length=DOCUMENT_TEXT_MAX,
+        validators=bounded_text(DOCUMENT_TEXT_MAX),
         help_text=_("What is not accessible and why, one item a paragraph."),
     )
     contact_email = models.EmailField(
@@ -36,9 +47,11 @@ class AccessibilityStatement(models.Model):
     )
     assessment_method = models.TextField(
         _("how the site was assessed"),
+        max_length=DESCRIPTION_MAX,
+        validators=bounded_text(DESCRIPTION_MAX),
         help_text=_("E.g. automated tests with axe-core and a manual review."),
     )
-    assessed_on = models.DateField(_("date of assessment"))
+    assessed_on = models.DateField(_("date of assessment"), validators=[sane_date])
     updated_on = models.DateField(_("statement last updated"), auto_now=True)
 
     class Meta:

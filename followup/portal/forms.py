@@ -8,9 +8,58 @@ from django.utils.translation import gettext_lazy as _
 
 from followup.models import Contribution, ReportFigure, StatusReport, missing_for_submission
 from followup.services import ContributionContent, FigureData, ReportContent
+from lofte.validators import (
+    INTEGER_MAX,
+    TextFormField,
+    length_hint,
+    limit_text,
+    plain_text,
+    single_line,
+)
 
 # Empty figure rows shown after the filled ones, so that nobody needs JavaScript to add one.
 EXTRA_FIGURE_ROWS = 2
+
+
+class TextField(TextFormField):
+    """A multi-line text bounded as its model field is, the bound said in the help text.
+
+    No maxlength attribute: a browser cuts a pasted text at it without a word, where the
+    server's error keeps every character typed for the writer to shorten.
+    """
+
+    widget = forms.Textarea
+
+    def __init__(self, *, model_field, help_text="", **kwargs):
+        self.limit = model_field.max_length
+        super().__init__(
+            required=False,
+            help_text=length_hint(self.limit, help_text),
+            validators=[plain_text],
+            **kwargs,
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if len(value) > self.limit:
+            raise forms.ValidationError(
+                _(
+                    "Write at most %(limit)s characters: the text has %(length)s. "
+                    "Nothing was saved; shorten it and save again."
+                ),
+                code="max_length",
+                params={"limit": limit_text(self.limit), "length": limit_text(len(value))},
+            )
+        return value
+
+
+def _field(model, name: str):
+    return model._meta.get_field(name)
+
+
+# The version a form was loaded at; a number the database column can hold.
+def _version_field():
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=INTEGER_MAX)
 
 
 class ReportForm(forms.Form):
@@ -26,24 +75,24 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    achieved = forms.CharField(
+    achieved = TextField(
+        model_field=_field(StatusReport, "achieved"),
         label=_("What has been done"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What was done during the round: activities, who took part, results."),
     )
-    obstacles = forms.CharField(
+    obstacles = TextField(
+        model_field=_field(StatusReport, "obstacles"),
         label=_("Obstacles"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What made it hard. Required when the status is “Not done”."),
     )
-    next_steps = forms.CharField(
+    next_steps = TextField(
+        model_field=_field(StatusReport, "next_steps"),
         label=_("Next steps"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = _version_field()
 
     def __init__(self, *args, for_submission: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,18 +112,18 @@ class ReportForm(forms.Form):
 class ContributionForm(forms.Form):
     """What a co-partner writes about its own part of a joint sub-promise."""
 
-    achieved = forms.CharField(
+    achieved = TextField(
+        model_field=_field(Contribution, "achieved"),
         label=_("What we have done"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Your organisation's part during the round: activities, who took part."),
     )
-    obstacles = forms.CharField(
+    obstacles = TextField(
+        model_field=_field(Contribution, "obstacles"),
         label=_("Obstacles"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = _version_field()
 
 
 class NumberField(forms.DecimalField):
@@ -90,7 +139,9 @@ class FigureForm(forms.Form):
     """One figure row; a row left wholly empty is ignored."""
 
     label = forms.CharField(
-        label=_("What is counted"), max_length=ReportFigure._meta.get_field("label").max_length
+        label=_("What is counted"),
+        max_length=ReportFigure._meta.get_field("label").max_length,
+        validators=[single_line],
     )
     value = NumberField(
         label=_("Value"),
@@ -103,6 +154,7 @@ class FigureForm(forms.Form):
         label=_("Unit"),
         required=False,
         max_length=ReportFigure._meta.get_field("unit").max_length,
+        validators=[single_line],
     )
 
     def __init__(self, *args, **kwargs):

@@ -7,18 +7,26 @@ and when and email the partner's reporters; admin's log records the action too.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.validators import MaxLengthValidator
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from followup.models import StatusReport
 from followup.services import WorkflowError, approve_report, mark_highlight, return_report
+from lofte.validators import TextFormField, length_hint, plain_text
+
+COMMENT_MAX = StatusReport._meta.get_field("review_comment").max_length
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(
+    comment = TextFormField(
         label=_("What should the partner complete?"),
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        help_text=_("The partner's reporters see this comment and receive it by email."),
+        validators=[plain_text, MaxLengthValidator(COMMENT_MAX)],
+        help_text=length_hint(
+            COMMENT_MAX, _("The partner's reporters see this comment and receive it by email.")
+        ),
     )
 
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
-from import_export.forms import ConfirmImportForm, ImportForm
 
 from followup.models import (
     Contribution,
@@ -29,6 +28,7 @@ from lofte.admin_scope import (
     ScopedImportExportMixin,
     ScopedTabularInline,
 )
+from lofte.imports import BoundConfirmImportForm, LimitedImportForm
 from lofte.models import Responsibility, SubPromise
 from parties.models import Partner
 
@@ -168,7 +168,7 @@ class PartnerFilter(admin.SimpleListFilter):
         )
 
 
-class StatusReportImportForm(ImportForm):
+class StatusReportImportForm(LimitedImportForm):
     into_open_rounds = forms.BooleanField(
         label=_("Also import into open rounds"),
         required=False,
@@ -179,7 +179,7 @@ class StatusReportImportForm(ImportForm):
     )
 
 
-class StatusReportConfirmImportForm(ConfirmImportForm):
+class StatusReportConfirmImportForm(BoundConfirmImportForm):
     into_open_rounds = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 

@@ -13,14 +13,19 @@ from django.utils.translation import gettext_lazy as _
 
 from followup.renewal import renew_promise, unfinished_sub_promises
 from lofte.models import Promise, SubPromise
+from lofte.validators import LAST_DATE, sane_date
 
 
 class RenewalForm(forms.Form):
     slug = forms.SlugField(label=_("slug of the new promise"), max_length=80)
     starts_on = forms.DateField(
-        label=_("starts on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("starts on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[sane_date],
     )
-    ends_on = forms.DateField(label=_("ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("ends on"), widget=forms.DateInput(attrs={"type": "date"}), validators=[sane_date]
+    )
     sub_promises = forms.ModelMultipleChoiceField(
         label=_("unfinished sub-promises to carry over"),
         queryset=SubPromise.objects.none(),
@@ -51,11 +56,12 @@ class RenewalForm(forms.Form):
 def next_period(promise: Promise) -> dict:
     """The suggested dates of the next promise: from 1 January after this one ends, as long.
 
-    A promise ending on 29 February suggests 28 February in a year without one; a promise
-    ending in the last year a date can hold suggests nothing (the coordinator types dates).
+    A promise ending on 29 February suggests 28 February in a year without one; when the next
+    period would end after the last year a promise can have (2100), it suggests nothing (the
+    coordinator types dates).
     """
     years = promise.ends_on.year - promise.starts_on.year + 1
-    if promise.ends_on.year + years > datetime.MAXYEAR:
+    if promise.ends_on.year + years > LAST_DATE.year:
         return {}
     ends_on = promise.ends_on
     if (ends_on.month, ends_on.day) == (2, 29) and not calendar.isleap(ends_on.year + years):
