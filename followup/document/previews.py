@@ -45,7 +45,6 @@ def request_draft_pdf(*, follow_up: FollowUp, user) -> DraftPdf:
             return waiting
         preview = DraftPdf.objects.create(follow_up=follow_up, requested_by=user)
         render_draft_pdf.enqueue(preview.pk)
-    preview.refresh_from_db(fields=["state"])
     return preview
 
 
