@@ -185,7 +185,7 @@ def test_asking_and_waiting_cost_the_same_queries_whatever_the_size(
 
 
 def test_the_admin_link_leads_to_the_waiting_page(client, draft):
-    promise, follow_up = draft
+    promise, _ = draft
     client.force_login(make_coordinator(promise))
     changelist = client.get(reverse("admin:followup_followup_changelist")).content.decode()
     link = re.search(r'<a href="([^"]+/pdf/)">Ladda ner PDF</a>', changelist).group(1)
