@@ -12,6 +12,8 @@ from django.db import connection, models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .exports import QueuedExportMixin
+
 
 def scoped(queryset: models.QuerySet, user) -> models.QuerySet:
     """The queryset narrowed to what `user` coordinates, when the model belongs to a promise."""
@@ -135,11 +137,12 @@ def _valid_id(field, value):
     return value
 
 
-class ScopedImportExportMixin:
+class ScopedImportExportMixin(QueuedExportMixin):
     """Import and export through the user's scope.
 
     The resource gets the user (to refuse rows of other promises); export goes through the
-    scoped change list; any invalid row rolls back the whole file.
+    scoped change list (a big one through the task queue); any invalid row rolls back the
+    whole file.
     """
 
     def get_resource_kwargs(self, request, *args, **kwargs):
