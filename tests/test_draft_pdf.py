@@ -1,9 +1,11 @@
 """A draft's PDF is rendered by a worker: the request asks and returns, a page waits for it."""
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 import followup.document.previews
@@ -123,6 +125,14 @@ def test_an_unchanged_draft_reuses_its_pdf_and_a_changed_one_is_rendered_again(
     changed = DraftPdf.objects.order_by("-pk").first()
     assert changed.state == "ready" and changed.content_key != first.content_key
     assert DBTaskResult.objects.filter(return_value="rendered").count() == 2
+    # Previews finished over an hour ago, of any follow-up, are deleted by the next render.
+    DraftPdf.objects.exclude(pk=changed.pk).update(
+        finished_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    ask(client, follow_up)
+    run_queued_tasks()
+    assert DraftPdf.objects.count() == 2
+    assert DraftPdf.objects.filter(pk=changed.pk).exists()
 
 
 def test_a_failed_render_says_why_and_offers_to_try_again(client, draft, monkeypatch):

@@ -85,6 +85,6 @@ def render_draft_pdf(draft_pdf_id: int) -> str:
         raise
     now = timezone.now()
     pending.update(state=DraftPdf.State.READY, pdf=pdf, content_key=key, finished_at=now)
-    # Earlier renders of this follow-up are no longer what it reads like.
-    DraftPdf.objects.filter(follow_up=follow_up, finished_at__lt=now - KEEP_FINISHED).delete()
+    # A draft PDF is a preview of the moment: those finished long ago (of any follow-up) go.
+    DraftPdf.objects.filter(finished_at__lt=now - KEEP_FINISHED).delete()
     return "reused" if same is not None else "rendered"
