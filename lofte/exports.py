@@ -67,13 +67,12 @@ class QueuedExportMixin:
         ]
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
-        if (
-            export_form is None
-            or "export_items" in request.POST
-            or queryset.count() <= settings.EXPORT_INLINE_MAX_ROWS
-        ):
+        if export_form is None or "export_items" in request.POST:
             return super()._do_file_export(file_format, request, queryset, export_form)
-        job = queue_export(model_admin=self, request=request, queryset=queryset)
+        rows = queryset.count()
+        if rows <= settings.EXPORT_INLINE_MAX_ROWS:
+            return super()._do_file_export(file_format, request, queryset, export_form)
+        job = queue_export(model_admin=self, request=request, queryset=queryset, rows=rows)
         self.message_user(
             request,
             _("The file holds %(count)d rows and is being prepared. Its link appears below.")
@@ -123,7 +122,7 @@ class QueuedExportMixin:
         return response
 
 
-def queue_export(*, model_admin, request, queryset) -> ExportJob:
+def queue_export(*, model_admin, request, queryset, rows: int) -> ExportJob:
     """Records what was asked for and queues its making; returns at once."""
     form_data = {
         key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"
@@ -136,7 +135,7 @@ def queue_export(*, model_admin, request, queryset) -> ExportJob:
             promise_id=_only_promise(queryset),
             query=request.GET.urlencode(),
             form_data=form_data,
-            row_count=queryset.count(),
+            row_count=rows,
         )
         prepare_export.enqueue(job.pk)
     return job
