@@ -49,6 +49,7 @@ setup: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_roles
 	$(MANAGE) loaddata hisings_backa_2024_2025
+	$(MANAGE) freeze_follow_ups --verbosity 0
 	$(MANAGE) collectstatic --noinput --verbosity 0
 
 install: $(INSTALLED)

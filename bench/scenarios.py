@@ -149,10 +149,78 @@ def draft_page(workdir: Path):
     return _get(_client(_coordinator()), url)
 
 
-def draft_pdf(workdir: Path):
+def _big_draft():
+    """A draft follow-up of a promise of 1,000 sub-promises (M), built once."""
+    from followup.models import FollowUp
+    from loadtest.run import build_follow_up
+    from lofte.models import Promise
+
+    big = "syntetisk-publicering"
+    if not Promise.objects.filter(slug=big).exists():
+        build_follow_up(1000)
+    draft = FollowUp.objects.filter(promise__slug=big).order_by("pk").first()
+    Promise.objects.get(slug=big).coordinators.add(_coordinator())
+    return draft
+
+
+def _ask_for_draft_pdf(draft) -> Callable[[], None]:
+    """The request behind "Download PDF": it queues the render and answers at once. Each run
+    asks anew (the render an earlier run queued is dropped, so no run merely joins it)."""
+    from followup.models import DraftPdf
+
+    client = _client(_coordinator())
+    url = reverse("document:draft_pdf", args=[draft.promise.slug, draft.pk])
+
+    def request() -> None:
+        DraftPdf.objects.filter(follow_up=draft, state="pending").delete()
+        response = client.get(url)
+        assert response.status_code == 302, (url, response.status_code)
+
+    return request
+
+
+def draft_pdf_request(workdir: Path):
+    return _ask_for_draft_pdf(_draft_follow_up())
+
+
+def draft_pdf_request_big(workdir: Path):
+    return _ask_for_draft_pdf(_big_draft())
+
+
+def draft_page_big(workdir: Path):
+    """The draft page of a promise of 1,000 sub-promises, still rendered in the request."""
+    draft = _big_draft()
+    return _get(
+        _client(_coordinator()), reverse("document:draft", args=[draft.promise.slug, draft.pk])
+    )
+
+
+def _worker_render(reuse: bool) -> Callable[[], None]:
+    """What the worker does for a draft PDF: render it, or reuse an identical earlier one."""
+    from followup.document.previews import render_draft_pdf
+    from followup.models import DraftPdf
+
     draft = _draft_follow_up()
-    url = reverse("document:draft_pdf", args=[PROMISE, draft.pk])
-    return _get(_client(_coordinator()), url)
+    user = _coordinator()
+
+    def render() -> None:
+        if not reuse:
+            DraftPdf.objects.filter(follow_up=draft).delete()
+        preview = DraftPdf.objects.create(follow_up=draft, requested_by=user)
+        assert render_draft_pdf.call(preview.pk) == ("reused" if reuse else "rendered")
+
+    if reuse:
+        DraftPdf.objects.filter(follow_up=draft).delete()
+        render_draft_pdf.call(DraftPdf.objects.create(follow_up=draft, requested_by=user).pk)
+    return render
+
+
+def draft_pdf(workdir: Path):
+    return _worker_render(reuse=False)
+
+
+def draft_pdf_reuse(workdir: Path):
+    return _worker_render(reuse=True)
 
 
 def published_pdf(workdir: Path):
@@ -253,7 +321,11 @@ ALL = [
     Scenario("admin report list, superuser", admin_report_list, per_promise=False),
     Scenario("follow-up page", follow_up_page),
     Scenario("draft page with indicators", draft_page),
+    Scenario("draft page, 1,000 sub-promises", draft_page_big, runs=5),
+    Scenario("draft PDF request (queues it)", draft_pdf_request),
+    Scenario("draft PDF request, 1,000 sub-promises", draft_pdf_request_big),
     Scenario("draft PDF render", draft_pdf, runs=5),
+    Scenario("draft PDF, unchanged draft (reused)", draft_pdf_reuse, runs=5),
     Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=5),
     Scenario("published PDF download", published_pdf),
     Scenario("public start page", public_start_page, per_promise=False),

@@ -472,6 +472,14 @@ class FollowUp(models.Model):
         editable=False,
         help_text=_("Why the last attempt to publish failed."),
     )
+    # When the current attempt to publish was asked for, and its render's task: what tells a
+    # render in progress from one whose worker died (followup.services.recover_stale_publications).
+    publishing_since = models.DateTimeField(
+        _("publishing since"), null=True, blank=True, editable=False
+    )
+    publish_task_id = models.CharField(
+        _("publishing task"), max_length=64, blank=True, editable=False
+    )
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -609,3 +617,65 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.user} ({self.period.name})"
+
+
+class DraftPdfQuerySet(PromiseScopedQuerySet):
+    promise_path = "follow_up__promise"
+
+
+class DraftPdf(models.Model):
+    """A draft follow-up's PDF, rendered by a worker for the coordinator who asked.
+
+    A big promise's PDF takes longer than a request may wait, so the draft's "Download PDF"
+    asks for one and shows a page until a worker has rendered it. A render whose HTML is that
+    of an earlier one (`content_key`) reuses its PDF instead of running WeasyPrint again.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being created")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    follow_up = models.ForeignKey(
+        FollowUp, on_delete=models.CASCADE, related_name="draft_pdfs", verbose_name=_("follow-up")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    content_key = models.CharField(_("content key"), max_length=64, blank=True)
+    pdf = models.BinaryField(_("PDF"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = DraftPdfQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["follow_up", "-requested_at"]
+        verbose_name = _("draft PDF")
+        verbose_name_plural = _("draft PDFs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "ready", "failed"]),
+                name="draft_pdf_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="ready") | Q(pdf__isnull=False),
+                name="draft_pdf_ready_has_pdf",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up_id}: {self.get_state_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "document:draft_pdf_status",
+            args=[self.follow_up.promise.slug, self.follow_up_id, self.pk],
+        )

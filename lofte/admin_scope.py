@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .exports import QueuedExportMixin
 from .imports import BoundUploadMixin
 from .validators import TextFormField, length_hint
 
@@ -155,12 +156,13 @@ def _valid_id(field, value):
     return value
 
 
-class ScopedImportExportMixin(BoundUploadMixin):
+class ScopedImportExportMixin(BoundUploadMixin, QueuedExportMixin):
     """Import and export through the user's scope.
 
     The resource gets the user (to refuse rows of other promises); export goes through the
-    scoped change list; any invalid row rolls back the whole file. The uploaded file is
-    bounded in size and bound to the user who uploaded it (lofte/imports.py).
+    scoped change list (a big one through the task queue); any invalid row rolls back the
+    whole file. The uploaded file is bounded in size and bound to the user who uploaded it
+    (lofte/imports.py).
     """
 
     def get_resource_kwargs(self, request, *args, **kwargs):

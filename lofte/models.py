@@ -404,3 +404,74 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ExportJobQuerySet":
+        """Exports this user asked for, and those of one promise they coordinate."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(requested_by=user) | Q(promise__in=Promise.objects.coordinated_by(user))
+        )
+
+
+class ExportJob(models.Model):
+    """An admin export too big to make within a request, prepared by a worker (lofte/exports.py).
+
+    It records what the coordinator asked for (the list's filters and the export form), and
+    then the file, which is deleted EXPORT_FILE_MAX_AGE seconds after it is made.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # "app_label.model_name" of the exported list, and its promise when all rows share one.
+    model = models.CharField(_("model"), max_length=100)
+    promise = models.ForeignKey(
+        Promise,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("promise"),
+    )
+    # The list's query string (filters, search, order) and the export form as posted.
+    query = models.TextField(_("list filters"), blank=True)
+    form_data = models.JSONField(_("export form"), default=dict)
+    row_count = models.PositiveIntegerField(_("rows"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    content = models.BinaryField(_("file"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "ready", "failed"]),
+                name="export_job_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="ready") | Q(content__isnull=False),
+                name="export_job_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} ({self.row_count}): {self.get_state_display()}"

@@ -229,6 +229,14 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[_task_backend]}}
 TASKS_BACKLOG_LIMIT = env_int("DJANGO_TASKS_BACKLOG_LIMIT", 100)
 # How often a failing email is tried before it is recorded as failed (lofte/mail.py).
 EMAIL_MAX_ATTEMPTS = env_int("DJANGO_EMAIL_MAX_ATTEMPTS", 5)
+# A follow-up "publishing" for longer than this (seconds) lost its worker (killed mid-render):
+# admin shows it as failed, to be published again. A render of 3,000 sub-promises takes ~1 min.
+PUBLISH_STALE_AFTER = env_int("DJANGO_PUBLISH_STALE_AFTER", 15 * 60)
+# A draft PDF preview still waiting after this many seconds is asked for again on the next click.
+DRAFT_PDF_STALE_AFTER = env_int("DJANGO_DRAFT_PDF_STALE_AFTER", 10 * 60)
+# Admin exports of more rows than this are prepared by a worker; the file is kept this long.
+EXPORT_INLINE_MAX_ROWS = env_int("DJANGO_EXPORT_INLINE_MAX_ROWS", 2000)
+EXPORT_FILE_MAX_AGE = env_int("DJANGO_EXPORT_FILE_MAX_AGE", 24 * 60 * 60)
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",

@@ -204,9 +204,17 @@ def _empty_cache():
 
 @pytest.fixture
 def hisings_backa(db) -> Promise:
-    """The real Hisings Backa fixture, loaded as `make setup` loads it."""
+    """The real Hisings Backa fixture's data, as `loaddata` leaves it (its published
+    follow-up not yet frozen)."""
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     return Promise.objects.get(slug="hisings-backa-2024-2025")
+
+
+@pytest.fixture
+def published_hisings_backa(hisings_backa) -> Promise:
+    """The fixture as `make setup` leaves it: its follow-up frozen, ready to be served."""
+    call_command("freeze_follow_ups", verbosity=0)
+    return hisings_backa
 
 
 # --- Browser tests (pytest-playwright on Debian's Chromium) ----------------------------------

@@ -32,6 +32,10 @@ def test_bench_smoke_measures_every_view(tmp_path):
         "follow-up page",
         "draft page with indicators",
         "draft PDF render",
+        "draft page, 1,000 sub-promises",
+        "draft PDF request (queues it)",
+        "draft PDF request, 1,000 sub-promises",
+        "draft PDF, unchanged draft (reused)",
         "bare WeasyPrint (PDF floor)",
         "published PDF download",
         "xlsx import preview, 1,000 rows",
@@ -45,3 +49,8 @@ def test_bench_smoke_measures_every_view(tmp_path):
     assert views["partner dashboard"]["queries"] >= 1
     assert all(row["median_ms"] > 0 for row in views.values())
     assert "draft PDF render / bare WeasyPrint" in results["ratios"]["comparisons"]
+    # Asking for a draft's PDF costs the same queries whatever the promise's size.
+    assert (
+        views["draft PDF request (queues it)"]["queries"]
+        == views["draft PDF request, 1,000 sub-promises"]["queries"]
+    )

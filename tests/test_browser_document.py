@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 def test_published_page_passes_axe_and_reflows_at_320_px(live_server, transactional_db, page):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
     url = live_server.url + reverse("document:follow_up", args=["hisings-backa-2024-2025"])
     page.goto(url)
     assert page.title() == "Uppföljning medborgarlöfte Hisings Backa 2024-2025"
@@ -42,6 +43,7 @@ def test_effects_and_problem_picture_pass_axe_at_desktop_and_phone_width(
     follow_up.state = "published"
     follow_up.published_at = timezone.now()
     follow_up.save()
+    call_command("freeze_follow_ups", verbosity=0)
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url + reverse("document:follow_up", args=[promise.slug]))
     assert page.locator("#why-title").inner_text() == "Varför vi lovade detta"

@@ -38,6 +38,7 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
     live_server, transactional_db, page
 ):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
     page.goto(live_server.url + "/")
     assert page.title().startswith("Medborgarlöften: vad som lovades")
     expect(page.get_by_text("Genomfört: 41")).to_be_visible()

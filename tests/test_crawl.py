@@ -17,6 +17,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import SimpleListFilter
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -142,6 +143,7 @@ class World:
 
 def build() -> World:
     world = build_world()
+    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does: served, not rendered
     ours = world.promise
     make_follow_up(ours, title="Utkast")
     # Renewing these must not trip on 29 February or on the last year a date can hold.

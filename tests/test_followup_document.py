@@ -3,16 +3,20 @@
 import html
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
+from django_tasks_db.models import DBTaskResult
 
+import followup.services
 from followup.document.data import build_document, render_document
-from followup.models import FollowUp, Highlight
+from followup.models import DraftPdf, FollowUp, Highlight
 from followup.services import WorkflowError, publish_follow_up
 
 from .conftest import (
@@ -25,6 +29,7 @@ from .conftest import (
     make_reporter,
     make_sub_promise,
     make_user,
+    run_queued_tasks,
 )
 from .document_data import build_promise, make_follow_up
 
@@ -53,7 +58,7 @@ def section_text(page: str, start: str, end: str) -> str:
 
 
 @pytest.fixture
-def page(client, hisings_backa) -> str:
+def page(client, published_hisings_backa) -> str:
     response = client.get(reverse("document:follow_up", args=[SLUG]))
     assert response.status_code == 200
     return response.content.decode()
@@ -250,7 +255,12 @@ def test_own_coordinator_previews_the_draft_with_todays_data(client, draft_setup
     assert "Utkastets inledning." in response.content.decode()
     assert "Förhandsvisning." in response.content.decode()
     assert "no-store" in response.headers["Cache-Control"]
-    pdf = client.get(pdf_url)
+    waiting = client.get(pdf_url, follow=True)
+    assert "PDF:en är klar." in waiting.content.decode()
+    preview = DraftPdf.objects.get()
+    pdf = client.get(
+        reverse("document:draft_pdf_download", args=[promise.slug, follow_up.pk, preview.pk])
+    )
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"].startswith('attachment; filename="uppfoljning-')
@@ -321,27 +331,69 @@ def test_a_published_follow_up_cannot_be_published_again(hisings_backa):
     assert follow_up.etag == ""
 
 
-def test_fixture_follow_up_is_frozen_on_first_request_then_served_as_stored(
-    client, hisings_backa, django_assert_max_num_queries
+def test_setup_freezes_the_fixture_follow_up_so_requests_only_serve_it(
+    client, hisings_backa, django_assert_max_num_queries, monkeypatch
 ):
     follow_up = FollowUp.objects.get()
     assert not follow_up.is_frozen
-    first = client.get(reverse("document:follow_up", args=[SLUG]))
+    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does after loading
     follow_up.refresh_from_db()
-    assert follow_up.is_frozen
-    assert follow_up.published_html == first.content.decode()
+    assert follow_up.is_frozen and bytes(follow_up.published_pdf).startswith(b"%PDF")
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("a public request rendered the document")
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", no_render)
     hisings_backa.text = "Ändrad."
     hisings_backa.save()
     with django_assert_max_num_queries(1):
-        again = client.get(reverse("document:follow_up", args=[SLUG]))
-    assert again.content == first.content
+        page = client.get(reverse("document:follow_up", args=[SLUG]))
+    assert page.content.decode() == follow_up.published_html
+    assert "Ändrad." not in page.content.decode()
+    pdf = client.get(reverse("document:follow_up_pdf", args=[SLUG]))
+    assert pdf.content == bytes(follow_up.published_pdf)
+    # Run again, it renders nothing: everything published is frozen.
+    call_command("freeze_follow_ups", verbosity=0)
+
+
+def test_make_setup_freezes_right_after_loading_the_fixture():
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    setup = makefile.split("\nsetup: install\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    loads = next(n for n, line in enumerate(setup) if "loaddata hisings_backa_2024_2025" in line)
+    assert "manage.py freeze_follow_ups" in setup[loads + 1].replace("$(MANAGE)", "manage.py")
+
+
+def test_an_unfrozen_follow_up_answers_503_and_a_worker_freezes_it(
+    client, hisings_backa, db_queue, monkeypatch
+):
+    real_render = followup.services._frozen_copy
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("a public request rendered the document")
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", no_render)
+    for url_name in ("document:follow_up", "document:follow_up_pdf"):
+        response = client.get(reverse(url_name, args=[SLUG]))
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "60"
+        assert "förbereds för publicering" in response.content.decode()
+    # Asked twice, queued once.
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", real_render)
+    assert run_queued_tasks() == 1
+    follow_up = FollowUp.objects.get()
+    assert follow_up.is_frozen
+    page = client.get(reverse("document:follow_up", args=[SLUG]))
+    assert page.status_code == 200
+    assert page.content.decode() == follow_up.published_html
 
 
 # --- Conditional requests ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("url_name", ["document:follow_up", "document:follow_up_pdf"])
-def test_etag_and_last_modified_answer_304(client, hisings_backa, url_name):
+def test_etag_and_last_modified_answer_304(client, published_hisings_backa, url_name):
     url = reverse(url_name, args=[SLUG])
     response = client.get(url)
     assert response.status_code == 200
@@ -353,7 +405,7 @@ def test_etag_and_last_modified_answer_304(client, hisings_backa, url_name):
     assert client.get(url, headers={"if-none-match": '"something-else"'}).status_code == 200
 
 
-def test_page_and_pdf_have_different_etags(client, hisings_backa):
+def test_page_and_pdf_have_different_etags(client, published_hisings_backa):
     page = client.get(reverse("document:follow_up", args=[SLUG]))
     pdf = client.get(reverse("document:follow_up_pdf", args=[SLUG]))
     assert page.headers["ETag"] != pdf.headers["ETag"]

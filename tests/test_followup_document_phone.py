@@ -35,7 +35,9 @@ def test_targets_get_their_columns_only_when_some_exist():
 
 
 @pytest.mark.django_db
-def test_web_page_has_a_narrow_chart_named_cells_and_the_pdf_neither(client, hisings_backa):
+def test_web_page_has_a_narrow_chart_named_cells_and_the_pdf_neither(
+    client, published_hisings_backa
+):
     page = client.get(reverse("document:follow_up", args=[SLUG])).content.decode()
     charts = re.findall(r'<svg[^>]*class="status-chart status-chart--(\w+)"[^>]*>', page)
     assert charts == ["wide", "narrow"]
@@ -49,7 +51,7 @@ def test_web_page_has_a_narrow_chart_named_cells_and_the_pdf_neither(client, his
     table = re.search(r'<table class="data status-table">.*?</table>', page, re.S).group(0)
     assert '<td class="num" data-label="Genomfört">41</td>' in table
     assert '<td class="num" data-label="Totalt">43</td>' in table
-    follow_up = hisings_backa.follow_ups.get()
+    follow_up = published_hisings_backa.follow_ups.get()
     pdf_html = render_document(follow_up, for_pdf=True)
     assert "status-chart--narrow" not in pdf_html
     assert pdf_html.count("<svg") == 1
@@ -60,6 +62,7 @@ def test_document_at_390_px_stacks_tables_and_keeps_the_chart_legible(
     live_server, transactional_db, page
 ):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + reverse("document:follow_up", args=[SLUG]))
     expect(page.locator("svg.status-chart--wide")).to_be_hidden()

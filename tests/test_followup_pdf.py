@@ -56,7 +56,7 @@ def outline_titles(outline) -> list[str]:
 
 
 @pytest.fixture
-def published_pdf(client, hisings_backa) -> bytes:
+def published_pdf(client, published_hisings_backa) -> bytes:
     response = client.get(reverse("document:follow_up_pdf", args=[SLUG]))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/pdf"
@@ -126,7 +126,7 @@ def test_pdf_embeds_its_fonts(published_pdf):
         assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
-def test_published_pdf_is_never_rendered_per_request(client, hisings_backa, monkeypatch):
+def test_published_pdf_is_never_rendered_per_request(client, published_hisings_backa, monkeypatch):
     url = reverse("document:follow_up_pdf", args=[SLUG])
     first = client.get(url).content
 
@@ -134,8 +134,18 @@ def test_published_pdf_is_never_rendered_per_request(client, hisings_backa, monk
         raise AssertionError("rendered again")
 
     monkeypatch.setattr(pdf_module, "render_pdf", fail)
-    monkeypatch.setattr("followup.document.views.render_pdf", fail)
+    monkeypatch.setattr("followup.services._frozen_copy", fail)
     assert client.get(url).content == first
+
+
+def draft_pdf_via_the_queue(client, url) -> bytes:
+    """Asks for a draft's PDF as the admin link does; the (inline) worker renders it."""
+    response = client.get(url, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "PDF:en är klar." in page
+    download = re.search(r'href="([^"]+/ladda-ner/)"', page).group(1)
+    return client.get(download).content
 
 
 def test_draft_pdf_is_rendered_on_demand_from_todays_data(client):
@@ -144,12 +154,12 @@ def test_draft_pdf_is_rendered_on_demand_from_todays_data(client):
     follow_up = make_follow_up(promise, intro="Första versionen.")
     client.force_login(make_coordinator(promise))
     url = reverse("document:draft_pdf", args=[promise.slug, follow_up.pk])
-    first = pdf_text(client.get(url).content)
+    first = pdf_text(draft_pdf_via_the_queue(client, url))
     assert "Första versionen." in first
     assert "Förhandsvisning – inte publicerad" in first
     follow_up.intro = "Andra versionen."
     follow_up.save()
-    assert "Andra versionen." in pdf_text(client.get(url).content)
+    assert "Andra versionen." in pdf_text(draft_pdf_via_the_queue(client, url))
 
 
 # --- The renderer's URL fetcher ---------------------------------------------------------

@@ -106,7 +106,9 @@ def test_each_indicator_has_a_chart_and_a_table_beside_it(draft):
     ]
 
 
-def test_without_problems_and_indicators_the_document_has_neither_section(client, hisings_backa):
+def test_without_problems_and_indicators_the_document_has_neither_section(
+    client, published_hisings_backa
+):
     html = client.get(reverse("document:follow_up", args=["hisings-backa-2024-2025"])).content
     html = html.decode()
     for absent in ("Varför vi lovade detta", "Effekter", 'id="why"', 'id="effects"'):

@@ -1,12 +1,20 @@
 """Publishing a follow-up goes through the task queue: the request asks, a worker renders."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 import followup.services
 from followup.models import FollowUp
-from followup.services import WorkflowError, publish_follow_up, render_publication
+from followup.services import (
+    WorkflowError,
+    publish_follow_up,
+    recover_stale_publications,
+    render_publication,
+)
 
 from .conftest import (
     make_coordinator,
@@ -166,3 +174,104 @@ def test_publish_request_costs_the_same_queries_whatever_the_promise_size(
         assert response.status_code == 200
         follow_up.refresh_from_db()
         assert follow_up.state == FollowUp.State.PUBLISHING
+
+
+# --- A worker that dies mid-render --------------------------------------------------------
+
+
+def worker_claims_and_dies(follow_up, minutes_ago: int) -> None:
+    """As a worker killed mid-render leaves it: the task running, the follow-up publishing."""
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        publishing_since=timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    )
+
+
+def test_a_publication_whose_worker_died_shows_as_failed_and_publishes_again_once(
+    client, draft, settings
+):
+    settings.PUBLISH_STALE_AFTER = 15 * 60
+    promise, follow_up = draft
+    client.force_login(make_coordinator(promise))
+    publish_in_admin(client, follow_up)
+    worker_claims_and_dies(follow_up, minutes_ago=5)
+    changelist = reverse("admin:followup_followup_changelist")
+    # Within the time a render may take, it is still publishing.
+    assert '<td class="field-state">Publiceras…</td>' in client.get(changelist).content.decode()
+
+    worker_claims_and_dies(follow_up, minutes_ago=16)
+    html = client.get(changelist).content.decode()
+    assert '<td class="field-state">Publiceringen misslyckades</td>' in html
+    assert "Renderingen avbröts innan den blev klar" in html
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.etag) == ("failed", "")
+
+    publish_in_admin(client, follow_up)
+    assert run_queued_tasks() == 1
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.publish_error) == ("published", "")
+    assert bytes(follow_up.published_pdf).startswith(b"%PDF")
+    assert '<td class="field-state">Publicerad</td>' in client.get(changelist).content.decode()
+
+
+def test_a_publication_whose_task_was_lost_shows_as_failed_at_once(client, draft):
+    promise, follow_up = draft
+    client.force_login(make_coordinator(promise))
+    publish_in_admin(client, follow_up)
+    DBTaskResult.objects.all().delete()  # pruned, or a queue restored from an older backup
+    change = client.get(reverse("admin:followup_followup_change", args=[follow_up.pk]))
+    assert "Renderingen avbröts innan den blev klar" in change.content.decode()
+    follow_up.refresh_from_db()
+    assert follow_up.state == "failed"
+
+
+def test_a_render_that_outlives_its_attempt_never_stores_a_second_version(
+    draft, settings, monkeypatch
+):
+    promise, follow_up = draft
+    coordinator = make_coordinator(promise)
+    publish_follow_up(follow_up=follow_up, user=coordinator)
+    real_render = followup.services._frozen_copy
+
+    def stuck_render(rendered):
+        # While this worker hangs, the attempt is given up and the follow-up published again.
+        settings.PUBLISH_STALE_AFTER = 0
+        assert recover_stale_publications() == 1
+        FollowUp.objects.filter(pk=follow_up.pk).update(intro="Rättad inledning.")
+        publish_follow_up(follow_up=follow_up, user=coordinator)
+        settings.PUBLISH_STALE_AFTER = 15 * 60
+        return real_render(rendered)
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", stuck_render)
+    assert render_publication.call(follow_up.pk) == "published meanwhile"
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.etag) == ("publishing", "")
+
+    monkeypatch.setattr(followup.services, "_frozen_copy", real_render)
+    run_queued_tasks()
+    follow_up.refresh_from_db()
+    assert follow_up.state == "published"
+    assert "Rättad inledning." in follow_up.published_html
+    version = follow_up.etag
+    assert recover_stale_publications() == 0
+    follow_up.refresh_from_db()
+    assert follow_up.etag == version
+
+
+def test_finding_stale_publications_costs_the_same_queries_whatever_their_number(
+    settings, django_assert_max_num_queries
+):
+    settings.PUBLISH_STALE_AFTER = 0
+    for count in (2, 20):
+        promise = make_promise()
+        for n in range(count):
+            FollowUp.objects.create(
+                promise=promise,
+                title=f"Uppföljning {n}",
+                covers_from=datetime.date(2024, 1, 1),
+                covers_to=datetime.date(2025, 1, 1),
+                state="publishing",
+                publishing_since=timezone.now() - datetime.timedelta(minutes=1),
+            )
+        with django_assert_max_num_queries(3):
+            assert recover_stale_publications() == count
