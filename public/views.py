@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from lofte.owner import get_owner
 from outcomes.data import outcomes_for
 
 from . import data, opendata, schema_org, subscriptions
@@ -150,7 +151,6 @@ def widget(request: HttpRequest, slug: str) -> HttpResponse:
 
 # Until an administrator writes one, the statement says what this code base was assessed with.
 DEFAULT_STATEMENT = {
-    "organisation": "Medborgarlöften",
     "compliance": AccessibilityStatement.Compliance.PARTIAL,
     "known_gaps": gettext_lazy(
         "The follow-up's PDF is tagged (PDF/UA-1) but has not been checked by hand with a "
@@ -170,8 +170,11 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     """The accessibility statement (tillgänglighetsredogörelse), DIGG's parts in order."""
     statement = AccessibilityStatement.objects.order_by("-assessed_on", "-pk").first()
     if statement is None:
+        owner = get_owner()
         statement = AccessibilityStatement(
-            contact_email=settings.DEFAULT_FROM_EMAIL, **DEFAULT_STATEMENT
+            organisation=owner.name,
+            contact_email=owner.email or settings.DEFAULT_FROM_EMAIL,
+            **DEFAULT_STATEMENT,
         )
     return render(request, "public/accessibility.html", {"statement": statement})
 
@@ -180,7 +183,9 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def personal_data(request: HttpRequest) -> HttpResponse:
     """How personal data is handled: what is kept, why, and what is never public."""
     return render(
-        request, "public/personal_data.html", {"contact_email": settings.DEFAULT_FROM_EMAIL}
+        request,
+        "public/personal_data.html",
+        {"contact_email": get_owner().email or settings.DEFAULT_FROM_EMAIL},
     )
 
 
