@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from outcomes.data import outcomes_for
 
 from . import data
+from .caching import cached_for_promise
 from .openapi import openapi_description
 
 PAGE_SIZE = 50
@@ -112,9 +113,16 @@ def promise(request: HttpRequest, slug: str) -> JsonResponse:
     """One promise with its focus areas, rounds, sub-promises, approved statuses, figures
     and published follow-ups."""
     try:
-        view = data.promise_view(data.get_promise(slug))
+        promise = data.get_promise_with_version(slug)
     except Http404:
         return _json({"detail": "Not found."}, status=404)
+    return _json(
+        cached_for_promise(request, "api", promise, lambda: _promise_body(request, promise))
+    )
+
+
+def _promise_body(request: HttpRequest, promise) -> dict:
+    view = data.promise_view(promise)
     body = _promise_summary(request, view.promise, view.progress, view.follow_ups)
     body.update(
         {
@@ -148,7 +156,7 @@ def promise(request: HttpRequest, slug: str) -> JsonResponse:
             **_outcomes(outcomes_for(view.promise)),
         }
     )
-    return _json(body)
+    return body
 
 
 def _number(value) -> float | None:

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -83,6 +83,46 @@ def get_promise(slug: str) -> Promise:
     promise = public_promises().filter(slug=slug).first()
     if promise is None:
         raise Http404
+    return promise
+
+
+def _latest(queryset: QuerySet, **aggregate) -> Subquery:
+    """One aggregate over the rows of `queryset` for the outer promise."""
+    ((name, expression),) = aggregate.items()
+    return Subquery(queryset.order_by().annotate(**{name: expression}).values(name)[:1])
+
+
+def get_promise_with_version(slug: str) -> Promise:
+    """The promise with this slug, or 404, with `public_version`: a string that changes
+    whenever a report of it is approved (or an approved one is removed) and whenever a
+    follow-up of it is published or withdrawn. Cached copies of its page and API answer are
+    keyed by it, so an approval or a publication shows at once. One query."""
+    approved = StatusReport.objects.filter(
+        period__promise=OuterRef("pk"), state=StatusReport.State.APPROVED
+    ).values("period__promise")
+    published = FollowUp.objects.published().filter(promise=OuterRef("pk")).values("promise")
+    promise = (
+        public_promises()
+        .filter(slug=slug)
+        .annotate(
+            approved_count=_latest(approved, n=Count("pk")),
+            last_review=_latest(approved, m=Max("reviewed_at")),
+            published_count=_latest(published, n=Count("pk")),
+            last_publication=_latest(published, m=Max("published_at")),
+        )
+        .first()
+    )
+    if promise is None:
+        raise Http404
+    promise.public_version = "-".join(
+        str(value.timestamp() if hasattr(value, "timestamp") else value or 0)
+        for value in (
+            promise.approved_count,
+            promise.last_review,
+            promise.published_count,
+            promise.last_publication,
+        )
+    )
     return promise
 
 

@@ -6,7 +6,9 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +18,7 @@ from lofte.owner import get_owner
 from outcomes.data import outcomes_for
 
 from . import data, opendata, schema_org, subscriptions
+from .caching import cached_for_promise
 from .models import AccessibilityStatement, Subscription
 
 
@@ -53,19 +56,27 @@ def promises(request: HttpRequest) -> HttpResponse:
 @require_safe
 def promise(request: HttpRequest, slug: str) -> HttpResponse:
     """One promise: its text, focus areas, commitments and every sub-promise's approved
-    status over every round."""
-    view = data.promise_view(data.get_promise(slug))
-    return render(
-        request,
-        "public/promise.html",
-        {
+    status over every round. Its content is built once per version (one query when cached);
+    the header and footer, with the CSRF token of the language form, per request."""
+    promise = data.get_promise_with_version(slug)
+
+    def build() -> dict[str, str]:
+        view = data.promise_view(promise)
+        context = {
             "view": view,
-            "outcomes": outcomes_for(view.promise),
+            "outcomes": outcomes_for(promise),
             "labels": data.PROGRESS_LABELS,
             "json_ld": schema_org.promise_page(request, view),
             "widget_url": request.build_absolute_uri(reverse("public:widget", args=[slug])),
-        },
-    )
+        }
+        return {
+            "head": str(render_to_string("public/_promise_head.html", context)),
+            "content": str(render_to_string("public/_promise_content.html", context)),
+        }
+
+    parts = cached_for_promise(request, "page", promise, build)
+    cached = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 (our render)
+    return render(request, "public/promise.html", {"promise": promise, "cached": cached})
 
 
 # --- Open data -----------------------------------------------------------------------------

@@ -247,9 +247,22 @@ def test_open_data_query_counts_are_fixed(client, django_assert_max_num_queries,
 
 
 def test_open_data_is_served_from_the_cache_for_a_minute(client, django_assert_num_queries, world):
-    url = reverse("public:api_promise", args=[world.promise.slug])
+    url = reverse("public:statuses_csv", args=[world.promise.slug])
     first = client.get(url)
     assert "max-age=60" in first["Cache-Control"]
     with django_assert_num_queries(0):
         again = client.get(url)
     assert again.content == first.content
+
+
+def test_api_promise_is_served_from_the_cache_with_one_query(
+    client, django_assert_num_queries, world
+):
+    url = reverse("public:api_promise", args=[world.promise.slug])
+    first = client.get(url)
+    # One query: the promise and its public version, which an approval or a publication
+    # changes (tests/test_public_cache.py).
+    with django_assert_num_queries(1):
+        again = client.get(url)
+    assert again.json() == first.json()
+    assert "max-age" not in again.get("Cache-Control", "")
