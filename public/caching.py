@@ -2,7 +2,7 @@
 
 A promise's page and its API answer take a dozen queries to build; a hundred readers a second
 would rebuild them a hundred times. They are kept under a key that carries the promise's
-public version (`data.get_promise_with_version`, one query), which changes when a report is
+public version (`data.public_version`, one query), which changes when a report is
 approved and when a follow-up is published: citizens see those at once. Other edits (the
 promise's text, a sub-promise's title) show within CACHE_SECONDS.
 """
@@ -17,6 +17,8 @@ from django.utils.translation import get_language
 
 from lofte.models import Promise
 
+from .data import public_version
+
 CACHE_SECONDS = 60
 T = TypeVar("T")
 
@@ -29,7 +31,7 @@ def cached_for_promise(
     parts = [
         kind,
         promise.pk,
-        promise.public_version,
+        public_version(promise),
         get_language(),
         request.build_absolute_uri("/"),
     ]

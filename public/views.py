@@ -58,7 +58,7 @@ def promise(request: HttpRequest, slug: str) -> HttpResponse:
     """One promise: its text, focus areas, commitments and every sub-promise's approved
     status over every round. Its content is built once per version (one query when cached);
     the header and footer, with the CSRF token of the language form, per request."""
-    promise = data.get_promise_with_version(slug)
+    promise = data.get_promise(slug)
 
     def build() -> dict[str, str]:
         view = data.promise_view(promise)
