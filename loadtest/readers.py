@@ -66,6 +66,10 @@ class Reader(HttpUser):
 
     def on_start(self):
         self.base = HOSTS[next(_readers) % len(HOSTS)]
+        # Each reader first takes the whole tour once, so that every page is read even in
+        # a run of a few seconds; then reads at random.
+        for name in PAGES:
+            self._get(name)
 
     def _get(self, name: str) -> None:
         with self.client.get(
