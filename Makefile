@@ -8,7 +8,7 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker test setup install lock lint format messages bench loadtest clean
+.PHONY: run serve worker test setup install lock lint format messages bench loadtest loadtest-public clean
 
 # The development server and a task worker (publishing, email), stopped together by Ctrl-C.
 run: setup
@@ -43,6 +43,10 @@ bench: install
 # .ci/run creates), 100 simulated reporters for 60 s, then a check of the database.
 loadtest: install
 	$(BIN)/python -m loadtest.run
+
+# The same two servers, 100 anonymous citizens reading the public pages for 60 s.
+loadtest-public: install
+	$(BIN)/python -m loadtest.run --readers
 
 # Everything the app needs before it serves or is tested: safe to run again.
 setup: install

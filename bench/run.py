@@ -7,6 +7,7 @@ it to L, on the same promise; prints one table and writes bench/results/latest.j
 
     python -m bench.run            # full run (S and L)
     python -m bench.run --smoke    # S only, one pass: keeps the benchmark from rotting
+    python -m bench.run --only public --out bench/results/public.json   # some views only
 """
 
 import argparse
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="S only, one run per view")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--only", default="", help="measure only the views whose name contains this (and the floor)"
+    )
     args = parser.parse_args(argv)
 
     if args.smoke:
@@ -159,7 +163,12 @@ def measure(args, database: str) -> int:
             build_s = time.perf_counter() - started
             print(f"built {size.name} in {build_s:.1f} s", flush=True)
             rows = {}
-            for scenario in scenarios.ALL:
+            chosen = [
+                scenario
+                for scenario in scenarios.ALL
+                if args.only in scenario.name or scenario is scenarios.TRIVIAL
+            ]
+            for scenario in chosen:
                 runs = 1 if args.smoke else scenario.runs
                 fn = scenario.prepare(Path(workdir))
                 rows[scenario.name] = timed(fn, runs) | {"per_promise": scenario.per_promise}

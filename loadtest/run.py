@@ -8,6 +8,11 @@ acknowledged, no report is lost or duplicated, no request got a 5xx.
 
     python -m loadtest.run            # 100 users, 60 s, PostgreSQL
     python -m loadtest.run --smoke    # 4 users, a few seconds; SQLite unless DATABASE_URL
+    python -m loadtest.run --readers  # 100 anonymous citizens on the public pages instead
+
+With --readers it loads the Hisings Backa fixture instead and runs loadtest/readers.py: 100
+anonymous citizens read the start page, the promise page, the follow-up, the API, the feed and
+the CSV for 60 s; every answer must be a 200.
 """
 
 import argparse
@@ -29,7 +34,7 @@ PASSWORD = "syntetisk-last-2025"  # noqa: S105 (synthetic users in a throwaway d
 DEFAULT_POSTGRES = "postgres://lofte:lofte@127.0.0.1:5432/lofte"
 
 
-def own_database(smoke: bool, tmp: Path) -> str:
+def own_database(smoke: bool, tmp: Path, kind: str = "loadtest") -> str:
     """A fresh database URL for this run (recreated each time).
 
     The smoke run's name carries the process id, so two runs on one machine never share it.
@@ -37,12 +42,12 @@ def own_database(smoke: bool, tmp: Path) -> str:
     url = os.environ.get("DATABASE_URL", "" if smoke else DEFAULT_POSTGRES)
     if url.startswith(("postgres://", "postgresql://")):
         parts = urlsplit(url)
-        suffix = f"_loadtest_smoke_{os.getpid()}" if smoke else "_loadtest"
+        suffix = f"_{kind}_smoke_{os.getpid()}" if smoke else f"_{kind}"
         name = parts.path.lstrip("/") + suffix
         _postgres(url, "DROP DATABASE IF EXISTS {}", name)
         _postgres(url, "CREATE DATABASE {}", name)
         return urlunsplit(parts._replace(path="/" + name))
-    return f"sqlite:///{tmp / 'loadtest-smoke.sqlite3'}"
+    return f"sqlite:///{tmp / f'{kind}-smoke.sqlite3'}"
 
 
 def _postgres(url: str, statement: str, name: str) -> None:
@@ -330,13 +335,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--ports", default="", help="two ports; free ones by default")
+    parser.add_argument(
+        "--readers", action="store_true", help="anonymous citizens on the public pages"
+    )
     args = parser.parse_args(argv)
     users, seconds = (4, 6) if args.smoke else (args.users, args.seconds)
     workers = 1 if args.smoke else 2
 
     work = tempfile.TemporaryDirectory()
-    database_url = own_database(args.smoke, Path(work.name))
+    kind = "loadtest_public" if args.readers else "loadtest"
+    database_url = own_database(args.smoke, Path(work.name), kind)
     try:
+        if args.readers:
+            return run_readers(args, users, seconds, workers, database_url, Path(work.name))
         return run(args, users, seconds, workers, database_url, Path(work.name))
     finally:
         if args.smoke:
@@ -441,6 +452,127 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
         "publishing under load: the worker published the follow-up with a correct PDF "
         f"(render {render_seconds(follow_up_id):.1f} s)"
     )
+    return 0
+
+
+# --- Anonymous readers of the public side ---------------------------------------------------
+
+
+def build_public() -> dict:
+    """The real Hisings Backa promise with its published follow-up (frozen on the first
+    request, by whichever server gets it first)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    return {"slug": "hisings-backa-2024-2025"}
+
+
+def start_servers(ports: list[int], workers: int, env: dict) -> list[subprocess.Popen]:
+    servers = [
+        subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
+            [
+                str(BIN / "gunicorn"),
+                "lofte.wsgi",
+                f"--bind=127.0.0.1:{port}",
+                f"--workers={workers}",
+                "--timeout=60",
+                "--log-level=warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for port in ports
+    ]
+    for port in ports:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+    return servers
+
+
+def check_readers(outcome: dict) -> list[str]:
+    problems = []
+    if outcome["statuses"].get("5xx"):
+        problems.append(f"{outcome['statuses']['5xx']} requests answered 5xx")
+    if outcome["failures"]:
+        problems.append(f"{outcome['failures']} requests failed: {outcome['statuses']}")
+    if not outcome["requests"]:
+        problems.append("no request was made: the run did not exercise the app")
+    return problems
+
+
+def run_readers(args, users: int, seconds: int, workers: int, database_url: str, work: Path):
+    env = server_env(database_url, work / "static")
+    os.environ.update({k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "lofte.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    plan = build_public()
+    connections.close_all()
+    ports = [int(p) for p in args.ports.split(",")] if args.ports else free_ports(2)
+    plan["hosts"] = [f"http://127.0.0.1:{port}" for port in ports]
+    load_before = os.getloadavg()[0]
+    servers = []
+    locust = None
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_path, outcome_path = Path(tmp) / "plan.json", Path(tmp) / "outcome.json"
+        plan_path.write_text(json.dumps(plan))
+        try:
+            servers = start_servers(ports, workers, env)
+            locust = subprocess.Popen(  # noqa: S603 (our own locustfile, fixed arguments)
+                [
+                    str(BIN / "locust"),
+                    "--locustfile=loadtest/readers.py",
+                    "--headless",
+                    f"--users={users}",
+                    f"--spawn-rate={max(users // 10, 2)}",
+                    f"--run-time={seconds}s",
+                    "--stop-timeout=10",
+                    "--only-summary",
+                    "--loglevel=WARNING",
+                    f"--host={plan['hosts'][0]}",
+                ],
+                cwd=ROOT,
+                env={
+                    **os.environ,
+                    "LOADTEST_PLAN": str(plan_path),
+                    "LOADTEST_OUTCOME": str(outcome_path),
+                },
+            )
+            locust.wait(timeout=seconds + 120)
+            load_after = os.getloadavg()[0]
+        finally:
+            if locust is not None and locust.poll() is None:
+                locust.kill()
+                locust.wait()
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(timeout=30)
+        outcome = json.loads(outcome_path.read_text())
+
+    print(
+        f"\n{users} anonymous readers for {seconds} s on {len(ports)} servers x {workers} workers"
+        f" (load average {load_before:.1f} before, {load_after:.1f} at the end)\n"
+        f"requests: {outcome['requests']}, {outcome['rps']:.1f}/s; "
+        f"p50 {outcome['p50_ms']:.0f} ms, p95 {outcome['p95_ms']:.0f} ms; "
+        f"failures: {outcome['failures']}\n"
+        f"status codes: {dict(sorted(outcome['statuses'].items()))}"
+    )
+    for name, row in sorted(outcome["pages"].items()):
+        print(
+            f"  {name:<14} {row['requests']:>6} requests, p50 {row['p50_ms']:.0f} ms, "
+            f"p95 {row['p95_ms']:.0f} ms, {row['failures']} failed"
+        )
+    problems = check_readers(outcome)
+    if problems or locust.returncode not in (0, 1):
+        print("FAILED:\n  " + "\n  ".join(problems or [f"locust exited {locust.returncode}"]))
+        return 1
+    print("readers: every answer was a 200")
     return 0
 
 

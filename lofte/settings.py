@@ -6,6 +6,7 @@ a secret key and allowed hosts.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -156,6 +157,7 @@ TEMPLATES = [
             ],
             # Template tags live beside the feature they serve, not in an app-wide folder.
             "libraries": {
+                "owner": "lofte.owner",
                 "portal": "followup.portal.templatetags",
                 "document_tags": "followup.document.templatetags",
             },
@@ -205,6 +207,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# A deployment's own files (its logo) from a folder outside the checkout.
+if env_str("DJANGO_OWNER_STATIC_DIR"):
+    STATICFILES_DIRS.append(Path(env_str("DJANGO_OWNER_STATIC_DIR")))
 # `collectstatic` writes compressed copies with a hash in each name, which WhiteNoise serves
 # with far-future caching; under debug the names stay plain and nothing needs collecting.
 STORAGES = {
@@ -255,6 +260,21 @@ ADMINS = env_addresses("DJANGO_ADMINS")
 SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Links in emails (invitations, reminders) point here: the address people open the site at.
 SITE_URL = env_str("DJANGO_SITE_URL", "http://localhost:8000").rstrip("/")
+
+# The organisation that publishes the follow-ups (lofte/owner.py): in the header and footer
+# of every public page and on the follow-up's cover. The defaults are the Hisings Backa demo's.
+OWNER_NAME = env_str("DJANGO_OWNER_NAME", "Göteborgs Stad och Polisen")
+OWNER_URL = env_str("DJANGO_OWNER_URL", "https://goteborg.se")
+OWNER_EMAIL = env_str("DJANGO_OWNER_EMAIL", DEFAULT_FROM_EMAIL)
+OWNER_ADDRESS = env_str("DJANGO_OWNER_ADDRESS", "Göteborgs Stad, 404 82 Göteborg")
+OWNER_LOGO = env_str("DJANGO_OWNER_LOGO", "img/owner-logo.svg")
+OWNER_LOGO_ALT = env_str("DJANGO_OWNER_LOGO_ALT")
+if not OWNER_NAME.strip():
+    raise ImproperlyConfigured("DJANGO_OWNER_NAME must not be empty.")
+if OWNER_URL and urlsplit(OWNER_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(f"DJANGO_OWNER_URL must be an http(s) address, not {OWNER_URL!r}")
+if OWNER_EMAIL and not re.fullmatch(r"[^@\s<>\"']+@[^@\s<>\"']+", OWNER_EMAIL):
+    raise ImproperlyConfigured(f"DJANGO_OWNER_EMAIL must be an email address, not {OWNER_EMAIL!r}")
 
 # Browsers talk to production over HTTPS only; a proxy in front terminates TLS.
 # DJANGO_HTTPS=false is for servers reached over plain HTTP on loopback (the load test).

@@ -14,12 +14,13 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from lofte.owner import get_owner
+
 from . import data
 
 LICENSE = "http://creativecommons.org/publicdomain/zero/1.0/"
 # Who publishes the catalogue. The site's sender address is its contact point until an
 # owner can be configured.
-PUBLISHER_NAME = "Medborgarlöften"
 # Cells a spreadsheet would run as a formula get a leading apostrophe, as our exports do.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -213,15 +214,18 @@ def dcat_catalog(request: HttpRequest) -> dict:
     """Every promise as a dataset with its CSV, CSVW and API distributions, in two queries."""
     absolute = request.build_absolute_uri
     catalog_url = absolute(reverse("public:dcat"))
+    owner = get_owner()
     publisher = {
         "@id": absolute(reverse("public:start")) + "#utgivare",
         "@type": "foaf:Agent",
-        "foaf:name": literal(PUBLISHER_NAME),
+        "foaf:name": literal(owner.name),
     }
+    if owner.url:
+        publisher["foaf:homepage"] = {"@id": owner.url}
     contact = {
         "@type": "vcard:Organization",
-        "vcard:fn": literal(PUBLISHER_NAME),
-        "vcard:hasEmail": {"@id": f"mailto:{settings.DEFAULT_FROM_EMAIL}"},
+        "vcard:fn": literal(owner.name),
+        "vcard:hasEmail": {"@id": f"mailto:{owner.email or settings.DEFAULT_FROM_EMAIL}"},
     }
     datasets = []
     for promise in data.public_promises():

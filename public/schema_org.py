@@ -4,8 +4,11 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+
+from lofte.owner import get_owner
 
 from . import data
 
@@ -22,6 +25,21 @@ def organisation(promise) -> dict:
     return {"@type": "GovernmentOrganization", "name": promise.organisers}
 
 
+def site_owner(request: HttpRequest) -> dict:
+    """The organisation that publishes the site (settings, lofte/owner.py)."""
+    owner = get_owner()
+    node = {"@type": "GovernmentOrganization", "name": owner.name}
+    if owner.url:
+        node["url"] = owner.url
+    if owner.email:
+        node["email"] = owner.email
+    if owner.address:
+        node["address"] = owner.address
+    if owner.logo:
+        node["logo"] = request.build_absolute_uri(static(owner.logo))
+    return node
+
+
 def start_page(request: HttpRequest) -> SafeString:
     url = request.build_absolute_uri(reverse("public:start"))
     return script(
@@ -31,6 +49,7 @@ def start_page(request: HttpRequest) -> SafeString:
             "name": "Medborgarlöften",
             "url": url,
             "inLanguage": "sv",
+            "publisher": site_owner(request),
         }
     )
 
@@ -47,15 +66,18 @@ def promise_page(request: HttpRequest, view: data.PromiseView) -> SafeString:
             "name": str(promise.title),
             "description": promise.name,
             "inLanguage": "sv",
-            "publisher": organisation(promise),
+            "publisher": site_owner(request),
+            "about": {"@id": f"{page}#dataset"},
         },
         {
             "@type": "Dataset",
+            "@id": f"{page}#dataset",
             "name": f"Uppföljning av {str(promise.title).lower()}",
             "description": "Dellöften och godkänd status per rapporteringsomgång.",
             "url": page,
             "license": "https://creativecommons.org/publicdomain/zero/1.0/",
             "creator": organisation(promise),
+            "publisher": site_owner(request),
             "spatialCoverage": promise.area,
             "temporalCoverage": f"{promise.starts_on.isoformat()}/{promise.ends_on.isoformat()}",
             "distribution": [

@@ -4,14 +4,15 @@ from django.urls import path
 from django.views.decorators.cache import cache_page
 
 from . import api, feeds, views
+from .caching import CACHE_SECONDS
 
 app_name = "public"
 
 # Feeds, open data and the API hold no per-user content (no CSRF token, no messages), so a
 # copy is kept a minute per URL and language and proxies may keep it as long: a hundred
 # readers of one promise cost one build of it a minute. HTML pages carry the language form's
-# CSRF token and are built per request (a dozen queries).
-CACHE_SECONDS = 60
+# CSRF token: the promise page keeps its content in the cache (public/caching.py) and builds
+# its header per request.
 cached = cache_page(CACHE_SECONDS)
 
 urlpatterns = [
@@ -45,5 +46,6 @@ urlpatterns = [
     path("api/v1/", cached(api.index), name="api_index"),
     path("api/v1/openapi.json", cached(api.openapi), name="api_openapi"),
     path("api/v1/promises/", cached(api.promises), name="api_promises"),
-    path("api/v1/promises/<slug:slug>/", cached(api.promise), name="api_promise"),
+    # Kept per promise version instead (public/caching.py): an approval shows at once.
+    path("api/v1/promises/<slug:slug>/", api.promise, name="api_promise"),
 ]

@@ -6,15 +6,19 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from lofte.owner import get_owner
 from outcomes.data import outcomes_for
 
 from . import data, opendata, schema_org, subscriptions
+from .caching import cached_for_promise
 from .models import AccessibilityStatement, Subscription
 
 
@@ -52,19 +56,27 @@ def promises(request: HttpRequest) -> HttpResponse:
 @require_safe
 def promise(request: HttpRequest, slug: str) -> HttpResponse:
     """One promise: its text, focus areas, commitments and every sub-promise's approved
-    status over every round."""
-    view = data.promise_view(data.get_promise(slug))
-    return render(
-        request,
-        "public/promise.html",
-        {
+    status over every round. Its content is built once per version (one query when cached);
+    the header and footer, with the CSRF token of the language form, per request."""
+    promise = data.get_promise(slug)
+
+    def build() -> dict[str, str]:
+        view = data.promise_view(promise)
+        context = {
             "view": view,
-            "outcomes": outcomes_for(view.promise),
+            "outcomes": outcomes_for(promise),
             "labels": data.PROGRESS_LABELS,
             "json_ld": schema_org.promise_page(request, view),
             "widget_url": request.build_absolute_uri(reverse("public:widget", args=[slug])),
-        },
-    )
+        }
+        return {
+            "head": str(render_to_string("public/_promise_head.html", context)),
+            "content": str(render_to_string("public/_promise_content.html", context)),
+        }
+
+    parts = cached_for_promise(request, "page", promise, build)
+    cached = {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 (our render)
+    return render(request, "public/promise.html", {"promise": promise, "cached": cached})
 
 
 # --- Open data -----------------------------------------------------------------------------
@@ -150,7 +162,6 @@ def widget(request: HttpRequest, slug: str) -> HttpResponse:
 
 # Until an administrator writes one, the statement says what this code base was assessed with.
 DEFAULT_STATEMENT = {
-    "organisation": "Medborgarlöften",
     "compliance": AccessibilityStatement.Compliance.PARTIAL,
     "known_gaps": gettext_lazy(
         "The follow-up's PDF is tagged (PDF/UA-1) but has not been checked by hand with a "
@@ -170,8 +181,11 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     """The accessibility statement (tillgänglighetsredogörelse), DIGG's parts in order."""
     statement = AccessibilityStatement.objects.order_by("-assessed_on", "-pk").first()
     if statement is None:
+        owner = get_owner()
         statement = AccessibilityStatement(
-            contact_email=settings.DEFAULT_FROM_EMAIL, **DEFAULT_STATEMENT
+            organisation=owner.name,
+            contact_email=owner.email or settings.DEFAULT_FROM_EMAIL,
+            **DEFAULT_STATEMENT,
         )
     return render(request, "public/accessibility.html", {"statement": statement})
 
@@ -180,7 +194,9 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def personal_data(request: HttpRequest) -> HttpResponse:
     """How personal data is handled: what is kept, why, and what is never public."""
     return render(
-        request, "public/personal_data.html", {"contact_email": settings.DEFAULT_FROM_EMAIL}
+        request,
+        "public/personal_data.html",
+        {"contact_email": get_owner().email or settings.DEFAULT_FROM_EMAIL},
     )
 
 

@@ -133,3 +133,19 @@ def test_citizen_subscribes_confirms_gets_the_next_follow_up_and_unsubscribes(
     assert response.ok
     assert not apps.get_model("public", "Subscription").objects.exists()
     assert page.goto(base + one_click.group(1)).status == 404
+
+
+def test_owner_shows_in_header_and_footer_wide_and_narrow(live_server, transactional_db, page):
+    call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    for path in ["/", "/loften/hisings-backa-2024-2025/", "/uppfoljning/hisings-backa-2024-2025/"]:
+        page.goto(live_server.url + path)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            banner = page.get_by_role("banner").first
+            expect(banner.get_by_role("img", name="Göteborgs Stad och Polisen")).to_be_visible()
+            footer = page.get_by_role("contentinfo")
+            expect(footer).to_contain_text("Utgiven av Göteborgs Stad och Polisen")
+            expect(footer.get_by_role("link", name="goteborg.se")).to_have_attribute(
+                "href", "https://goteborg.se"
+            )
+        check_page(page)

@@ -24,7 +24,7 @@ def text_of(response) -> str:
 
 
 def test_accessibility_statement_has_diggs_parts_before_anyone_writes_it(client, settings):
-    settings.DEFAULT_FROM_EMAIL = "tillganglighet@example.org"
+    settings.OWNER_EMAIL = "tillganglighet@example.org"
     response = client.get(reverse("public:accessibility"))
     text = text_of(response)
     for heading in [

@@ -226,7 +226,8 @@ BUDGETS = [
     ("public:figures_csv", True, 12),
     ("public:csv_metadata", True, 12),
     ("public:api_promises", False, 4),
-    ("public:api_promise", True, 14),  # 12, and 2 for the problems and indicators
+    # 12, 2 for the problems and indicators, 1 for its version (the cache key)
+    ("public:api_promise", True, 15),
     ("public:dcat", False, 1),
 ]
 
@@ -247,9 +248,24 @@ def test_open_data_query_counts_are_fixed(client, django_assert_max_num_queries,
 
 
 def test_open_data_is_served_from_the_cache_for_a_minute(client, django_assert_num_queries, world):
-    url = reverse("public:api_promise", args=[world.promise.slug])
+    url = reverse("public:statuses_csv", args=[world.promise.slug])
     first = client.get(url)
     assert "max-age=60" in first["Cache-Control"]
     with django_assert_num_queries(0):
         again = client.get(url)
     assert again.content == first.content
+
+
+def test_api_promise_is_served_from_the_cache_with_two_queries(
+    client, django_assert_num_queries, world
+):
+    url = reverse("public:api_promise", args=[world.promise.slug])
+    first = client.get(url)
+    # Two queries: the promise and its public version, which an approval or a publication
+    # changes (tests/test_public_cache.py).
+    with django_assert_num_queries(2):
+        again = client.get(url)
+    assert again.json() == first.json()
+    assert again["Content-Type"] == "application/json"
+    assert again["Access-Control-Allow-Origin"] == "*"
+    assert "max-age" not in again.get("Cache-Control", "")

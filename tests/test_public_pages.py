@@ -2,9 +2,11 @@
 
 import datetime
 import html
+import io
 import json
 import re
 
+import pypdf
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -169,13 +171,15 @@ def test_user_text_is_escaped(client, world):
 
 def test_promise_page_query_count_is_fixed(client, django_assert_max_num_queries, world):
     url = reverse("public:promise", args=[world.promise.slug])
-    # 12 for the promise, its rounds and sub-promises; 2 for its problems and indicators.
-    with django_assert_max_num_queries(14):
+    # 12 for the promise, its rounds and sub-promises; 2 for its problems and indicators;
+    # 1 for its version (the cache key, public/caching.py).
+    with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
     build_many(3, 60)
     for _ in range(20):
         make_sub_promise(world.walks.focus_area, make_partner(), make_partner())
-    with django_assert_max_num_queries(14):
+    cache.clear()  # new sub-promises show within a minute; here at once
+    with django_assert_max_num_queries(15):
         response = client.get(url)
     assert response.content.decode().count('class="sub-promise"') == 23
 
@@ -188,6 +192,8 @@ def public_urls(world) -> list[str]:
     slug = world.promise.slug
     per_promise = [
         "public:promise",
+        "document:follow_up",
+        "document:follow_up_pdf",
         "public:promise_feed",
         "public:statuses_csv",
         "public:figures_csv",
@@ -202,21 +208,47 @@ def public_urls(world) -> list[str]:
         "public:feed",
         "public:dcat",
         "public:api_promises",
+        "public:api_index",
+        "public:api_openapi",
+        "public:dcat_well_known",
         "public:accessibility",
         "public:personal_data",
     ]
     return [reverse(name) for name in site] + [reverse(name, args=[slug]) for name in per_promise]
 
 
+def body_of(response) -> str:
+    """What a citizen gets, as text: a PDF's text is extracted."""
+    if response["Content-Type"] == "application/pdf":
+        reader = pypdf.PdfReader(io.BytesIO(response.content))
+        return " ".join(page.extract_text() for page in reader.pages)
+    return response.content.decode()
+
+
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_no_private_field_reaches_any_public_output(client, world, language):
     seed_secrets(world)
+    # The published follow-up quotes an approved report: its highlight is public, the
+    # report's obstacles and review comment are not.
+    world.follow_up.highlights.create(
+        report=world.silent.reports.get(period=world.autumn), position=1, text="Trapphusvärdar."
+    )
     client.cookies["django_language"] = language
     for url in public_urls(world):
         response = client.get(url)
         assert response.status_code == 200, url
-        body = response.content.decode()
+        body = body_of(response)
         assert MARKER.lower() not in body.lower(), url
+    # The confirmation and unsubscribe pages of a subscription show its promise only.
+    subscription = world.promise.subscriptions.create(
+        email=f"invanare.{MARKER.lower()}@example.org", token=f"token{language}"
+    )
+    for name in ["public:confirm_subscription", "public:unsubscribe"]:
+        body = client.get(reverse(name, args=[subscription.token])).content.decode()
+        assert MARKER.lower() not in body.lower(), name
+    # Nor does the follow-up's frozen PDF, rendered with the secrets in the database.
+    pdf = client.get(reverse("document:follow_up_pdf", args=[world.promise.slug]))
+    assert "Trapphusvärdar." in body_of(pdf)
     # The approved report of the stairwells is public; its comment and obstacles are not.
     text = text_of(client.get(reverse("public:promise", args=[world.promise.slug])))
     assert "Värdar i två trapphus." in text
