@@ -248,6 +248,20 @@ def assert_accessible(page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+def is_csp_violation(message) -> bool:
+    return "Content Security Policy" in message.text
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page, failing the test when the browser reports a Content-Security-Policy
+    violation (an inline script or style, a foreign origin) on any page it opened."""
+    violations = []
+    page.on("console", lambda message: is_csp_violation(message) and violations.append(message))
+    yield page
+    assert [message.text for message in violations] == []
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     """A Swedish-speaking browser, as the partners' are."""
