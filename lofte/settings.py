@@ -180,27 +180,40 @@ MAIL_THROTTLE_PER_ADDRESS = env_int("DJANGO_MAIL_THROTTLE_PER_ADDRESS", 3)
 MAIL_THROTTLE_PER_CLIENT = env_int("DJANGO_MAIL_THROTTLE_PER_CLIENT", 10)
 MAIL_THROTTLE_WINDOW = env_int("DJANGO_MAIL_THROTTLE_WINDOW", 15 * 60)
 
-# The number of reverse proxies in front of the app servers, each adding the address it was
-# reached from to X-Forwarded-For (1 for compose.yaml's Caddy). The client is then the entry
-# that many places from the right; anything to its left was written by the client and is
-# never believed. 0: no proxy, the connection's own address (REMOTE_ADDR). The login lockout
-# (axes) and the mail throttling (lofte/throttle.py) both read the client's address through
-# axes' django-ipware support with these settings.
+
+def client_address_settings(proxies: int) -> dict:
+    """How axes (through django-ipware) finds the client's address behind `proxies` reverse
+    proxies, each adding the address it was reached from to X-Forwarded-For.
+
+    The client is the entry that many places from the right; anything to its left was
+    written by the client and is never believed. With no proxy, the connection's own address.
+    """
+    if proxies < 0:
+        raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
+    if not proxies:
+        return {
+            "AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",),
+            "AXES_IPWARE_PROXY_COUNT": None,
+            "IPWARE_STRICT": True,
+        }
+    return {
+        # The connection's address when the header is missing or shorter than the chain of
+        # proxies (a request that did not come through them).
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        # ipware counts the proxies listed *after* the client in the header; the last proxy
+        # is the connection itself and lists no one after it, hence one less.
+        "AXES_IPWARE_PROXY_COUNT": proxies - 1,
+        # At least that many entries, counted from the right: a forged prefix must not make
+        # ipware give up on the header and take the proxy's own address instead.
+        "IPWARE_STRICT": False,
+    }
+
+
+# The number of reverse proxies in front of the app servers (1 for compose.yaml's Caddy).
+# The login lockout (axes) and the mail throttling (lofte/throttle.py) both take the
+# client's address from axes with these settings.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT < 0:
-    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
-if TRUSTED_PROXY_COUNT:
-    # Falls back to the connection's address when the header is missing or shorter than
-    # the chain of proxies (a request that did not come through them).
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    # ipware counts the proxies listed *after* the client in the header; the last proxy is
-    # the connection itself and lists no one after it, hence one less.
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
-    # At least that many entries, counted from the right: a forged prefix does not make
-    # ipware give up on the header and fall back to the proxy's own address.
-    IPWARE_STRICT = False
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+globals().update(client_address_settings(TRUSTED_PROXY_COUNT))
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours: a locked-out user may try again after 15 minutes
