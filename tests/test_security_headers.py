@@ -199,6 +199,11 @@ def test_public_pages_and_admin_show_no_policy_violation(
     expect(page.get_by_role("heading", name="Granskning")).to_be_visible()
     display = "getComputedStyle(document.querySelector('.review-panels')).display"
     assert page.evaluate(display) == "flex"  # the panels' styles come from admin.css
+    # A change page with autocompletes (select2), opened.
+    page.goto(base + reverse("admin:lofte_subpromise_change", args=[world.breakfasts.pk]))
+    page.locator(".select2-selection").first.click()
+    expect(page.locator(".select2-results__option").first).to_be_visible()
+    page.keyboard.press("Escape")
     page.goto(base + reverse("admin:lofte_promise_history", args=[world.promise.pk]))
     expect(page.locator("#change-history")).to_be_visible()
 
