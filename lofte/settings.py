@@ -105,10 +105,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    # Ahead of WhiteNoise, so that static files, errors and redirects carry the headers too.
+    # First, so that every response carries them: static files, redirects to HTTPS, errors.
     "csp.middleware.CSPMiddleware",
     "lofte.security_headers.PermissionsPolicyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     # Production serves collectstatic's files itself, before sessions or the database are
     # touched; under debug, runserver and the test client serve them from the source folders.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
