@@ -323,3 +323,27 @@ def test_bad_trusted_proxy_count_stops_the_start(value):
     )
     assert result.returncode != 0
     assert "DJANGO_TRUSTED_PROXY_COUNT must be" in result.stderr
+
+
+@pytest.mark.parametrize("form", ["login_link_request", "password_reset"])
+def test_asking_for_mail_costs_the_same_queries_however_many_accounts_and_counts(
+    client, db_queue, django_assert_max_num_queries, form
+):
+    """The request never looks at accounts, and old counts go in one statement: 12 at most
+    (2 buckets × look up or create, the clean-up, the savepoints, queueing the task)."""
+    make_reporter(make_partner(), "anna")
+    with django_assert_max_num_queries(12):
+        assert ask(client, form, "anna@example.org").status_code == 302
+
+    partner = make_partner()
+    for n in range(12):
+        make_reporter(partner, f"rapportor{n}")
+    for n in range(12):
+        ask(client, form, f"rapportor{n}@example.org", REMOTE_ADDR=f"192.0.2.{n}")
+    from django.utils import timezone
+
+    MailThrottle.objects.filter(pk__in=MailThrottle.objects.all()[:10]).update(
+        expires_at=timezone.now()
+    )
+    with django_assert_max_num_queries(12):
+        assert ask(client, form, "anna@example.org").status_code == 302
