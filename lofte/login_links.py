@@ -8,6 +8,7 @@ Opening the link shows a button; only pressing it logs in. Mail scanners that fe
 link in a message would otherwise spend it before the person could.
 """
 
+import math
 from urllib.parse import urlsplit
 
 from django import forms
@@ -86,7 +87,7 @@ def throttled(request, retry_after: int):
     response = render(
         request,
         "registration/mail_throttled.html",
-        {"minutes": max(1, round(retry_after / 60))},
+        {"minutes": math.ceil(retry_after / 60)},
         status=429,
     )
     response["Retry-After"] = str(retry_after)
