@@ -325,6 +325,36 @@ def public_feed(workdir: Path):
     return _uncached(reverse("public:promise_feed", args=[PROMISE]))
 
 
+def _password_reset(known: bool):
+    """Asking for a password reset: the same work whether or not the address has an account
+    (the throttle is lifted, so that every run does the whole of it)."""
+    from django.conf import settings
+
+    settings.MAIL_THROTTLE_PER_ADDRESS = settings.MAIL_THROTTLE_PER_CLIENT = 10**9
+    email = "syntetisk-okand@example.org"
+    if known:
+        user, _report = _reporter_and_report()
+        user.email = user.email or f"{user.username}@example.org"
+        user.set_password("syntetisk-losen-1")
+        user.save()
+        email = user.email
+    client = Client()
+
+    def request() -> None:
+        response = client.post(reverse("password_reset"), {"email": email})
+        assert response.status_code == 302, response.status_code
+
+    return request
+
+
+def password_reset_known(workdir: Path):
+    return _password_reset(known=True)
+
+
+def password_reset_unknown(workdir: Path):
+    return _password_reset(known=False)
+
+
 TRIVIAL = Scenario("trivial view (floor)", trivial, per_promise=False, runs=100)
 ALL = [
     TRIVIAL,
@@ -350,6 +380,8 @@ ALL = [
     Scenario("public CSV of statuses", public_statuses_csv),
     Scenario("public Atom feed, one promise", public_feed),
     Scenario("xlsx import preview, 1,000 rows", import_sub_promises, per_promise=False, runs=3),
+    Scenario("password reset, known address", password_reset_known, per_promise=False),
+    Scenario("password reset, unknown address", password_reset_unknown, per_promise=False),
 ]
 
 
@@ -376,6 +408,11 @@ def ratios(sizes: dict) -> dict:
         "public promise page, built / cached": (
             "public promise page",
             "public promise page, cached",
+        ),
+        # Near 1: the answer's time says nothing about whether the address has an account.
+        "password reset known / unknown address": (
+            "password reset, known address",
+            "password reset, unknown address",
         ),
     }
     # Only the pairs measured (`--only` measures some views).

@@ -8,24 +8,26 @@ Opening the link shows a button; only pressing it logs in. Mail scanners that fe
 link in a message would otherwise spend it before the person could.
 """
 
+import math
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.contrib.auth.views import PasswordResetView
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from django_tasks import task
 
-from .mail import queue_email
-
-LINK_INTERVAL_SECONDS = 60
+from .mail import queue_email, site_url
+from .throttle import throttle_mail
 
 
 class LoginLinkTokenGenerator(PasswordResetTokenGenerator):
@@ -59,33 +61,53 @@ def _users_with_email(email: str):
     )
 
 
-def _first_request_in_a_while(email: str) -> bool:
-    """At most one link per address a minute, so nobody can flood a mailbox with them."""
-    return cache.add(f"login-link:{email.lower()}", True, timeout=LINK_INTERVAL_SECONDS)
-
-
-def _send_link(request, user) -> None:
+def _queue_link(user) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    url = request.build_absolute_uri(
-        reverse("login_link", args=[uid, login_link_tokens.make_token(user)])
-    )
+    url = site_url(reverse("login_link", args=[uid, login_link_tokens.make_token(user)]))
     context = {"user": user, "url": url, "minutes": settings.LOGIN_LINK_MAX_AGE // 60}
     queue_email(
         to=user.email,
         subject=str(_("Your login link – Citizen promises")),
-        body=render_to_string("registration/login_link_email.txt", context, request=request),
+        body=render_to_string("registration/login_link_email.txt", context),
     )
+
+
+@task()
+def send_login_links(email: str) -> int:
+    """Queues a login link to each reporter with this address; returns how many."""
+    users = list(_users_with_email(email))
+    with translation.override(settings.LANGUAGE_CODE):
+        for user in users:
+            _queue_link(user)
+    return len(users)
+
+
+def throttled(request, retry_after: int):
+    """The answer to one request for mail too many, for whatever address (429)."""
+    response = render(
+        request,
+        "registration/mail_throttled.html",
+        {"minutes": math.ceil(retry_after / 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def request_link(request):
-    """Asks for an email address; answers the same whether or not it is known."""
+    """Asks for an email address; answers the same whether or not it is known.
+
+    The request does the same work either way (it counts the request and queues one task
+    with the address); the worker finds out whether anyone has it.
+    """
     form = LoginLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if _first_request_in_a_while(email):
-            for user in _users_with_email(email):
-                _send_link(request, user)
+        retry_after = throttle_mail(request, email)
+        if retry_after:
+            return throttled(request, retry_after)
+        send_login_links.enqueue(email)
         return redirect("login_link_sent")
     return render(
         request,
@@ -142,13 +164,37 @@ class QueuedPasswordResetForm(PasswordResetForm):
         )
 
 
+@task()
+def send_password_reset(email: str) -> int:
+    """Queues a password-reset link to each active user with this address and a password;
+    returns how many. Links point at settings.SITE_URL, never at a Host a request named."""
+    form = QueuedPasswordResetForm({"email": email})
+    if not form.is_valid():
+        return 0
+    site = urlsplit(settings.SITE_URL)
+    with translation.override(settings.LANGUAGE_CODE):
+        form.save(domain_override=site.netloc, use_https=site.scheme == "https")
+    return len(list(form.get_users(email)))
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """Django's password reset, answering and working as the login-link form does: the same
+    page whether or not the address is known, throttled, the mail sent by the worker."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        retry_after = throttle_mail(request, email)
+        if retry_after:
+            return throttled(request, retry_after)
+        send_password_reset.enqueue(email)
+        return redirect("password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
+
+
 urlpatterns = [
     # Ahead of django.contrib.auth.urls, which lofte/urls.py includes after these.
-    path(
-        "password_reset/",
-        PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
-        name="password_reset",
-    ),
+    path("password_reset/", password_reset, name="password_reset"),
     path("inloggningslank/", request_link, name="login_link_request"),
     path("inloggningslank/skickad/", link_sent, name="login_link_sent"),
     path("inloggningslank/<uidb64>/<token>/", use_link, name="login_link"),

@@ -475,3 +475,26 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} ({self.row_count}): {self.get_state_display()}"
+
+
+class MailThrottle(models.Model):
+    """How many times one mailbox, or one client, has asked for mail in the current window
+    (lofte/throttle.py). In the database, so that every server process counts together.
+
+    The key is an HMAC of the address or client address, never the address itself.
+    """
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    count = models.PositiveIntegerField(_("count"), default=1)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        ordering = ["expires_at", "pk"]
+        verbose_name = _("mail throttle")
+        verbose_name_plural = _("mail throttles")
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gte=1), name="mail_throttle_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… ×{self.count}"

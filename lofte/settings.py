@@ -5,6 +5,8 @@ README.md. Without DJANGO_DEBUG the service runs as production and refuses to st
 a secret key and allowed hosts.
 """
 
+import base64
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -112,6 +114,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "lofte",
@@ -122,6 +125,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries them: static files, redirects to HTTPS, errors.
+    "csp.middleware.CSPMiddleware",
+    "lofte.security_headers.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Production serves collectstatic's files itself, before sessions or the database are
     # touched; under debug, runserver and the test client serve them from the source folders.
@@ -189,6 +195,46 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 # Seconds a one-time login link sent by email stays valid (lofte/login_links.py).
 LOGIN_LINK_MAX_AGE = env_int("LOGIN_LINK_MAX_AGE", 15 * 60)
+# Login links and password resets together (lofte/throttle.py): at most this many requests
+# per email address, and per client, in a window of this many seconds; then 429.
+MAIL_THROTTLE_PER_ADDRESS = env_int("DJANGO_MAIL_THROTTLE_PER_ADDRESS", 3)
+MAIL_THROTTLE_PER_CLIENT = env_int("DJANGO_MAIL_THROTTLE_PER_CLIENT", 10)
+MAIL_THROTTLE_WINDOW = env_int("DJANGO_MAIL_THROTTLE_WINDOW", 15 * 60)
+
+
+def client_address_settings(proxies: int) -> dict:
+    """How axes (through django-ipware) finds the client's address behind `proxies` reverse
+    proxies, each adding the address it was reached from to X-Forwarded-For.
+
+    The client is the entry that many places from the right; anything to its left was
+    written by the client and is never believed. With no proxy, the connection's own address.
+    """
+    if proxies < 0:
+        raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
+    if not proxies:
+        return {
+            "AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",),
+            "AXES_IPWARE_PROXY_COUNT": None,
+            "IPWARE_STRICT": True,
+        }
+    return {
+        # The connection's address when the header is missing or shorter than the chain of
+        # proxies (a request that did not come through them).
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        # ipware counts the proxies listed *after* the client in the header; the last proxy
+        # is the connection itself and lists no one after it, hence one less.
+        "AXES_IPWARE_PROXY_COUNT": proxies - 1,
+        # At least that many entries, counted from the right: a forged prefix must not make
+        # ipware give up on the header and take the proxy's own address instead.
+        "IPWARE_STRICT": False,
+    }
+
+
+# The number of reverse proxies in front of the app servers (1 for compose.yaml's Caddy).
+# The login lockout (axes) and the mail throttling (lofte/throttle.py) both take the
+# client's address from axes with these settings.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+globals().update(client_address_settings(TRUSTED_PROXY_COUNT))
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours: a locked-out user may try again after 15 minutes
@@ -289,6 +335,49 @@ if not DEBUG and env_bool("DJANGO_HTTPS", default=True):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source that allows exactly this inline text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+# Every response says where a page may load anything from: this site only, no inline script
+# or style, no plugins, and no framing (the widget alone replaces frame-ancestors, see
+# public/views.py). Our templates hold no inline script, style or handler; the hashes allow
+# the few that libraries' admin templates write, each one exactly (tests/test_security_headers.py
+# holds them to the installed templates).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": [
+            "'self'",
+            "'unsafe-hashes'",
+            # django-import-export's export page: "Select all" fields.
+            csp_hash("onSelectToggleChange(event)"),
+        ],
+        "style-src": [
+            "'self'",
+            "'unsafe-hashes'",
+            # Django admin's change list without actions.
+            csp_hash("\n      #changelist table thead th:first-child {width: inherit}\n    "),
+            # django-simple-history's history page; django-import-export's export page.
+            csp_hash("border-top: 0"),
+            csp_hash("padding: 0;"),
+            csp_hash("font-weight: bold;"),
+        ],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Features no page of ours uses are turned off for it and anything it frames.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), "
+    "browsing-topics=()"
+)
 
 # History is for reading: a revert would undo a review without going through it.
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -140,6 +140,15 @@ class Progress:
             if self.counts[bucket]
         ]
 
+    @property
+    def bar(self) -> list[tuple[str, int, int]]:
+        """(bucket, start, count) for each part of the bar, laid end to end."""
+        start, parts = 0, []
+        for bucket, _label, count in self.parts:
+            parts.append((bucket, start, count))
+            start += count
+        return parts
+
     def share(self, bucket: str) -> int:
         return round(self.counts[bucket] * 100 / self.total) if self.total else 0
 

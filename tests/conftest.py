@@ -256,6 +256,29 @@ def assert_accessible(page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+def is_csp_violation(message) -> bool:
+    return "Content Security Policy" in message.text
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page, failing the test when the browser reports a Content-Security-Policy
+    violation (an inline script or style, a foreign origin) on any page it opened.
+
+    What the site's markup and scripts do is reported with their URL; code the test itself
+    runs through `page.evaluate` (axe-core, which tries styles on elements) has none.
+    """
+    violations = []
+
+    def watch(message) -> None:
+        if is_csp_violation(message) and message.location.get("url"):
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", watch)
+    yield page
+    assert violations == []
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     """A Swedish-speaking browser, as the partners' are."""

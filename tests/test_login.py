@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -85,7 +86,7 @@ def test_password_reset_sends_an_email_with_a_working_link(client):
     assert message.to == ["anna@example.org"]
     assert message.subject == "Välj ett nytt lösenord – Medborgarlöften"
     assert "Ditt användarnamn: anna" in message.body
-    link = re.search(r"http://testserver(/accounts/reset/\S+)", message.body).group(1)
+    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/reset/\S+)", message.body)[1]
     response = client.get(link, follow=True)
     assert "Välj ett nytt lösenord" in page(response)
     response = client.post(
@@ -107,7 +108,8 @@ def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(clie
 
 
 def _link_from_outbox() -> str:
-    return re.search(r"http://testserver(/accounts/inloggningslank/\S+)", mail.outbox[-1].body)[1]
+    pattern = re.escape(settings.SITE_URL) + r"(/accounts/inloggningslank/\S+)"
+    return re.search(pattern, mail.outbox[-1].body)[1]
 
 
 def test_login_link_answers_the_same_for_known_and_unknown_addresses(client):
@@ -193,10 +195,3 @@ def test_staff_get_no_login_link(client, mailoutbox):
     response = client.post(reverse("login_link_request"), {"email": "samordnare@example.org"})
     assert response.status_code == 302  # the same answer as for anyone
     assert mailoutbox == []
-
-
-def test_login_links_are_not_sent_twice_a_minute(client, mailoutbox):
-    make_user("anna")
-    for _ in range(3):
-        client.post(reverse("login_link_request"), {"email": "anna@example.org"})
-    assert len(mailoutbox) == 1

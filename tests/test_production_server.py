@@ -91,6 +91,7 @@ def test_gunicorn_serves_a_styled_page_and_healthz_over_plain_http(gunicorn):
 
     status, headers, _ = fetch(f"{gunicorn}/accounts/login/")
     assert status == 301 and headers["Location"].startswith("https://127.0.0.1")
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
 
     status, _, body = fetch(f"{gunicorn}/accounts/login/", **{"X-Forwarded-Proto": "https"})
     assert status == 200
@@ -107,5 +108,8 @@ def test_gunicorn_serves_a_styled_page_and_healthz_over_plain_http(gunicorn):
     assert headers["Content-Type"].startswith("text/css")
     assert "immutable" in headers["Cache-Control"]
     assert css == (ROOT / "static" / "css" / "site.css").read_bytes()
+    # WhiteNoise's answers carry the security headers too, as do redirects and pages.
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "camera=()" in headers["Permissions-Policy"]
     status, headers, _ = fetch(f"{gunicorn}{stylesheet[1]}", **https, **{"Accept-Encoding": "gzip"})
     assert (status, headers.get("Content-Encoding")) == (200, "gzip")
