@@ -79,7 +79,8 @@ class BoundedChoicesMixin:
         self.more = len(rows) > MAX_FILTER_CHOICES
         self.searchable = self.more or bool(self.search)
         rows = rows[:MAX_FILTER_CHOICES]
-        wanted = {str(value) for value in selected if str(value).isdigit()}
+        # Ids only, and none a database column could not hold (those name nothing).
+        wanted = {str(value) for value in selected if str(value).isdigit() and int(value) < 2**31}
         missing = wanted - {str(obj.pk) for obj in rows}
         if missing:
             rows += list(in_scope.filter(pk__in=missing))
