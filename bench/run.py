@@ -1,11 +1,15 @@
-"""`make bench`: what the main views cost at one promise (S) and at national scale (L).
+"""`make bench`: what the main views cost with one promise (S), at national scale (L), and
+for a big promise (M, 1,000 sub-promises; XL, 3,000) inside the national database.
 
 Builds synthetic data (bench/synthetic.py) in a database of its own: bench/bench.sqlite3, or
 `<name>_bench` beside the PostgreSQL database that DATABASE_URL names. Measures every view
 through Django's test client, first with only S in the database, then again after growing
-it to L, on the same promise; prints one table and writes bench/results/latest.json.
+it to L, on the same promise; then adds M and XL to the L database and measures the
+per-promise views on them. Records wall and CPU time (this process's: the PostgreSQL
+server's own CPU is not in it) and the machine's load average; prints one table and writes
+bench/results/latest.json, with each per-promise view's growth exponent from S to XL.
 
-    python -m bench.run            # full run (S and L)
+    python -m bench.run            # full run (S, L, M, XL)
     python -m bench.run --smoke    # S only, one pass: keeps the benchmark from rotting
     python -m bench.run --only public --out bench/results/public.json   # some views only
 """
@@ -57,10 +61,13 @@ def analyze() -> None:
 
 
 def timed(fn, runs: int) -> dict:
-    """Query count of one call, then median and p95 wall time over `runs` calls."""
+    """Query count of one call, then median and p95 wall time and median CPU time over
+    `runs` calls. Slow views (a few runs) are counted in their first timed run instead of a
+    call of their own, and not warmed: a PDF at XL takes most of a minute."""
     from django.db import connection
 
-    if runs > 1:
+    slow = runs <= 3
+    if runs > 1 and not slow:
         fn()  # warm caches, templates, the first connection (a smoke run does without)
     queries = 0
 
@@ -69,13 +76,19 @@ def timed(fn, runs: int) -> dict:
         queries += 1
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
+    times, cpu = [], []
+    for run in range(runs + (0 if slow else 1)):
+        counting = run == 0
+        start, start_cpu = time.perf_counter(), time.process_time()
+        if counting:
+            with connection.execute_wrapper(count):
+                fn()
+        else:
+            fn()
+        if counting and not slow:
+            continue
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     times.sort()
     p95 = statistics.quantiles(times, n=20, method="inclusive")[18] if runs >= 2 else times[0]
     return {
@@ -83,6 +96,7 @@ def timed(fn, runs: int) -> dict:
         "runs": runs,
         "median_ms": round(statistics.median(times) * 1000, 2),
         "p95_ms": round(p95 * 1000, 2),
+        "cpu_ms": round(statistics.median(cpu) * 1000, 2),
     }
 
 
@@ -144,7 +158,7 @@ def measure(args, database: str) -> int:
     call_command("migrate", verbosity=0)
     call_command("setup_roles", verbosity=0)
 
-    sizes = [synthetic.S] if args.smoke else [synthetic.S, synthetic.L]
+    sizes = [synthetic.S] if args.smoke else [synthetic.S, synthetic.L, synthetic.M, synthetic.XL]
     results: dict = {
         "machine": {
             "python": platform.python_version(),
@@ -156,25 +170,52 @@ def measure(args, database: str) -> int:
         "sizes": {},
     }
     with tempfile.TemporaryDirectory() as workdir:
-        for size in sizes:
+        for number, size in enumerate(sizes, start=901):
+            load_before = round(os.getloadavg()[0], 1)
             started = time.perf_counter()
-            synthetic.grow_to(size)
+            if isinstance(size, synthetic.BigPromise):
+                synthetic.add_big_promise(size, number)
+                scenarios.PROMISE = size.slug
+                measured = [s for s in scenarios.ALL if s.per_promise or s is scenarios.TRIVIAL]
+                what = (
+                    f"promise {size.slug}: {size.sub_promises} sub-promises, "
+                    f"{size.sub_promises * size.rounds} reports, {size.partners} partners, "
+                    "in the L database"
+                )
+            else:
+                synthetic.grow_to(size)
+                scenarios.PROMISE = "syntetisk-001"
+                measured = scenarios.ALL
+                what = (
+                    f"{size.promises} promise(s), {size.partners} partners; promise "
+                    f"syntetisk-001: {size.sub_promises_per_promise} sub-promises"
+                )
             analyze()
             build_s = time.perf_counter() - started
             print(f"built {size.name} in {build_s:.1f} s", flush=True)
             rows = {}
-            chosen = [
+            big = isinstance(size, synthetic.BigPromise)
+            # `--only` measures some views (and the trivial view, to read the machine by).
+            measured = [
                 scenario
-                for scenario in scenarios.ALL
+                for scenario in measured
                 if args.only in scenario.name or scenario is scenarios.TRIVIAL
             ]
-            for scenario in chosen:
-                runs = 1 if args.smoke else scenario.runs
+            for scenario in measured:
+                # A PDF of 3,000 sub-promises takes most of a minute: one run at M and XL.
+                runs = 1 if args.smoke or (big and scenario.runs <= 3) else scenario.runs
                 fn = scenario.prepare(Path(workdir))
                 rows[scenario.name] = timed(fn, runs) | {"per_promise": scenario.per_promise}
                 print(f"  {size.name} {scenario.name}: {rows[scenario.name]}", flush=True)
-            results["sizes"][size.name] = {"build_s": round(build_s, 1), "views": rows}
-    results["ratios"] = scenarios.ratios(results["sizes"])
+            results["sizes"][size.name] = {
+                "measured": what,
+                "sub_promises": synthetic.SUB_PROMISES[size.name],
+                "build_s": round(build_s, 1),
+                "load_before": load_before,
+                "load_after": round(os.getloadavg()[0], 1),
+                "views": rows,
+            }
+    results["ratios"] = scenarios.ratios(results["sizes"], synthetic.SUB_PROMISES)
     print(scenarios.table(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

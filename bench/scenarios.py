@@ -1,18 +1,24 @@
 """The views `make bench` measures, and how its table and ratios are made.
 
-Each scenario's `prepare(workdir)` looks up what it needs on the synthetic promise number 1
-and returns a zero-argument callable that makes one request (and checks its answer).
+Each scenario's `prepare(workdir)` looks up what it needs on the promise being measured
+(`PROMISE`: the synthetic promise number 1 at S and L, the big ones at M and XL) and returns
+a zero-argument callable that makes one request (and checks its answer).
 """
 
+import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-PROMISE = "syntetisk-001"
+PROMISE = "syntetisk-001"  # set by bench.run for each size
+IMPORT_PROMISE = "syntetisk-import"  # imports write here, so they change no measured promise
+IMPORT_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -82,20 +88,23 @@ def coordinator_report_list(workdir: Path):
 
 
 def admin_report_list(workdir: Path):
-    url = reverse("admin:followup_statusreport_changelist") + "?state__exact=submitted"
-    return _get(_client(_superuser()), url)
+    """Every report in the database, its first page, with the filter sidebar."""
+    return _get(_client(_superuser()), reverse("admin:followup_statusreport_changelist"))
 
 
-def _coordinator():
+def _coordinator(slug: str | None = None):
+    """The coordinator of one promise (the measured one unless named), and of no other."""
     from lofte.models import Promise
     from lofte.roles import ensure_coordinator_group
 
+    slug = slug or PROMISE
     User = get_user_model()
     user, _created = User.objects.get_or_create(
-        username="syntetisk-samordnare-001", defaults={"is_staff": True}
+        username=f"syntetisk-samordnare-{slug.removeprefix('syntetisk-')}",
+        defaults={"is_staff": True},
     )
     user.groups.add(ensure_coordinator_group())
-    Promise.objects.get(slug=PROMISE).coordinators.add(user)
+    Promise.objects.get(slug=slug).coordinators.add(user)
     return user
 
 
@@ -251,29 +260,115 @@ def bare_weasyprint(workdir: Path):
     return render
 
 
+def _import_promise():
+    """A promise of its own for the imports, with a focus area, three partners and a closed
+    round; what an import adds there no other scenario reads."""
+    import datetime
+
+    from followup.models import ReportingPeriod
+    from lofte.models import FocusArea, Promise
+    from parties.models import Partner
+
+    promise, _created = Promise.objects.get_or_create(
+        slug=IMPORT_PROMISE,
+        defaults={
+            "area": "Syntetiskt importområde",
+            "name": "syntetiskt löfte för importmätning",
+            "text": "Syntetisk text.",
+            "organisers": "syntetisk förvaltning",
+            "starts_on": datetime.date(2024, 1, 1),
+            "ends_on": datetime.date(2025, 12, 31),
+        },
+    )
+    FocusArea.objects.get_or_create(promise=promise, position=1, defaults={"name": "Import"})
+    promise.partners.add(*Partner.objects.filter(name__startswith="Syntetisk").order_by("name")[:3])
+    ReportingPeriod.objects.get_or_create(
+        promise=promise,
+        name="Syntetisk importomgång",
+        defaults={
+            "starts_on": datetime.date(2024, 1, 1),
+            "deadline": datetime.date(2024, 6, 30),
+            "is_open": False,
+        },
+    )
+    return promise
+
+
+def _admin_import(client: Client, model: str, content: bytes) -> None:
+    """Admin's two steps, as a coordinator takes them: the preview, then the confirmation."""
+    import html
+    import re
+
+    url = reverse(f"admin:{model}_import")
+    page = client.get(url).content.decode()
+    fmt = re.search(r'<option value="(\d+)"[^>]*>\s*xlsx\s*<', page).group(1)
+    upload = SimpleUploadedFile("import.xlsx", content)
+    preview = client.post(url, {"format": fmt, "import_file": upload}).content.decode()
+    process = reverse(f"admin:{model}_process_import")
+    assert f'action="{process}"' in preview, preview[-3000:]
+    confirm = preview.split(f'action="{process}"', 1)[1].split("</form>", 1)[0]
+    data = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm)
+    }
+    done = client.post(process, data)
+    assert done.status_code == 302, done.status_code
+
+
 def import_sub_promises(workdir: Path):
-    """Preview (dry run) of an xlsx file with 1,000 new sub-promises for promise 1."""
+    """1,000 new sub-promises in an xlsx file, through admin's preview and confirm."""
     import tablib
 
-    from lofte.models import FocusArea
-    from lofte.resources import SubPromiseResource
-
-    user = _coordinator()
-    area = FocusArea.objects.filter(promise__slug=PROMISE).order_by("position").first()
-    partners = list(area.promise.partners.order_by("name").values_list("name", flat=True)[:3])
-    rows = tablib.Dataset(
-        headers=["löfte", "fokusområde", "nummer", "rubrik", "ansvarig part", "medverkande parter"]
-    )
-    for n in range(1000):
-        rows.append(
-            [PROMISE, area.name, 1000 + n, f"Importerat dellöfte {n}", partners[0], partners[1]]
-        )
-    xlsx = rows.export("xlsx")
+    promise = _import_promise()
+    partners = list(promise.partners.order_by("name").values_list("name", flat=True))
+    client = _client(_coordinator(IMPORT_PROMISE))
+    start = itertools.count(promise.focus_areas.get().sub_promises.count() + 1, IMPORT_ROWS)
 
     def request() -> None:
-        dataset = tablib.Dataset().load(xlsx, format="xlsx")
-        result = SubPromiseResource(user=user).import_data(dataset, dry_run=True)
-        assert not result.has_errors() and not result.has_validation_errors(), result
+        first = next(start)
+        rows = tablib.Dataset(
+            headers=[
+                "löfte",
+                "fokusområde",
+                "nummer",
+                "rubrik",
+                "ansvarig part",
+                "medverkande parter",
+            ]
+        )
+        for n in range(first, first + IMPORT_ROWS):
+            rows.append(
+                [IMPORT_PROMISE, "Import", n, f"Importerat dellöfte {n}", partners[0], partners[1]]
+            )
+        _admin_import(client, "lofte_subpromise", rows.export("xlsx"))
+
+    return request
+
+
+def import_status_reports(workdir: Path):
+    """1,000 status reports in an xlsx file, through admin's preview and confirm: new the
+    first time, each later time the same reports with new text (drafts no partner saved)."""
+    import tablib
+
+    from followup.models import ReportingPeriod
+
+    promise = _import_promise()
+    area = promise.focus_areas.get()
+    if area.sub_promises.count() < IMPORT_ROWS:
+        import_sub_promises(workdir)()
+    subs = list(area.sub_promises.order_by("pk").values_list("pk", flat=True)[:IMPORT_ROWS])
+    period = ReportingPeriod.objects.get(promise=promise)
+    client = _client(_coordinator(IMPORT_PROMISE))
+    version = itertools.count(1)
+
+    def request() -> None:
+        text = f"Importerad text, version {next(version)}"
+        rows = tablib.Dataset(
+            headers=["löfte", "omgång", "dellöfte-id", "status", "vad som gjorts"]
+        )
+        for pk in subs:
+            rows.append([IMPORT_PROMISE, period.name, pk, "Genomfört", text])
+        _admin_import(client, "followup_statusreport", rows.export("xlsx"))
 
     return request
 
@@ -356,37 +451,50 @@ def password_reset_unknown(workdir: Path):
 
 
 TRIVIAL = Scenario("trivial view (floor)", trivial, per_promise=False, runs=100)
+SUB_PROMISE_IMPORT = "sub-promise import, 1,000 new rows (xlsx, admin preview + confirm)"
+REPORT_IMPORT = "status-report import, 1,000 rows (xlsx, admin preview + confirm)"
 ALL = [
     TRIVIAL,
     Scenario("partner dashboard", dashboard),
     Scenario("report form", report_form),
-    Scenario("admin report list, coordinator", coordinator_report_list),
-    Scenario("admin report list, superuser", admin_report_list, per_promise=False),
-    Scenario("follow-up page", follow_up_page),
+    Scenario("admin report list, coordinator (submitted)", coordinator_report_list),
+    Scenario(
+        "admin report list, superuser (all reports, page 1)", admin_report_list, per_promise=False
+    ),
+    Scenario("follow-up page (published)", follow_up_page),
     Scenario("draft page with indicators", draft_page),
     Scenario("draft page, 1,000 sub-promises", draft_page_big, runs=5),
     Scenario("draft PDF request (queues it)", draft_pdf_request),
     Scenario("draft PDF request, 1,000 sub-promises", draft_pdf_request_big),
-    Scenario("draft PDF render", draft_pdf, runs=5),
-    Scenario("draft PDF, unchanged draft (reused)", draft_pdf_reuse, runs=5),
-    Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=5),
+    Scenario("draft PDF render", draft_pdf, runs=3),
+    Scenario("draft PDF, unchanged draft (reused)", draft_pdf_reuse, runs=3),
+    Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=3),
     Scenario("published PDF download", published_pdf),
-    Scenario("public start page", public_start_page, per_promise=False),
+    Scenario("public start page (20 promises a page)", public_start_page, per_promise=False),
     Scenario("public promise page", public_promise_page),
     Scenario("public promise page, cached", public_promise_page_cached),
-    Scenario("public API, one promise", public_api_promise),
+    Scenario("public API, one promise (built)", public_api_promise),
     Scenario("public API, one promise, cached", public_api_promise_cached),
     Scenario("public widget", public_widget),
-    Scenario("public CSV of statuses", public_statuses_csv),
+    Scenario("public CSV of statuses (built)", public_statuses_csv),
     Scenario("public Atom feed, one promise", public_feed),
-    Scenario("xlsx import preview, 1,000 rows", import_sub_promises, per_promise=False, runs=3),
+    Scenario(SUB_PROMISE_IMPORT, import_sub_promises, per_promise=False, runs=3),
+    Scenario(REPORT_IMPORT, import_status_reports, per_promise=False, runs=3),
     Scenario("password reset, known address", password_reset_known, per_promise=False),
     Scenario("password reset, unknown address", password_reset_unknown, per_promise=False),
 ]
+# Views over the whole database, or over the import's own promise: measured at S and L only.
+PER_DATABASE = [scenario for scenario in ALL if not scenario.per_promise]
 
 
-def ratios(sizes: dict) -> dict:
-    """L/S per view, and the comparisons the targets are set on."""
+def growth_exponent(small: dict, big: dict, n_small: int, n_big: int) -> float:
+    """k in time ∝ n^k between two sizes of a promise (0: flat, 1: linear)."""
+    return round(math.log(big["median_ms"] / small["median_ms"]) / math.log(n_big / n_small), 2)
+
+
+def ratios(sizes: dict, sub_promises: dict[str, int]) -> dict:
+    """L/S per view, growth exponents from S to M and XL, and the comparisons the targets
+    are set on."""
     out: dict = {}
     if "S" in sizes and "L" in sizes:
         s, big = sizes["S"]["views"], sizes["L"]["views"]
@@ -396,10 +504,21 @@ def ratios(sizes: dict) -> dict:
         out["queries equal at S and L"] = {
             name: s[name]["queries"] == big[name]["queries"] for name in s
         }
+    for size in ("M", "XL"):
+        if "S" in sizes and size in sizes:
+            s, big = sizes["S"]["views"], sizes[size]["views"]
+            out[f"growth exponent k, S→{size} (time ∝ sub-promises^k)"] = {
+                name: growth_exponent(s[name], big[name], sub_promises["S"], sub_promises[size])
+                for name in big
+                if name in s
+            }
     views = (sizes.get("L") or sizes.get("S"))["views"]
 
+    def ratio(a: str, b: str, views=views) -> float:
+        return round(views[a]["median_ms"] / views[b]["median_ms"], 2)
+
     pairs = {
-        "follow-up page / trivial view": ("follow-up page", TRIVIAL.name),
+        "follow-up page / trivial view": ("follow-up page (published)", TRIVIAL.name),
         "draft PDF render / bare WeasyPrint": ("draft PDF render", "bare WeasyPrint (PDF floor)"),
         "draft PDF render / published PDF download": (
             "draft PDF render",
@@ -417,27 +536,51 @@ def ratios(sizes: dict) -> dict:
     }
     # Only the pairs measured (`--only` measures some views).
     out["comparisons"] = {
-        title: round(views[a]["median_ms"] / views[b]["median_ms"], 2)
-        for title, (a, b) in pairs.items()
-        if a in views and b in views
+        title: ratio(a, b) for title, (a, b) in pairs.items() if a in views and b in views
     }
+    for size in ("M", "XL"):
+        if size in sizes and "draft PDF render" in sizes[size]["views"]:
+            out["comparisons"][f"draft PDF render / bare WeasyPrint at {size}"] = ratio(
+                "draft PDF render", "bare WeasyPrint (PDF floor)", sizes[size]["views"]
+            )
+    for name in (SUB_PROMISE_IMPORT, REPORT_IMPORT):
+        if name in views:
+            out["comparisons"][f"{name.split(',')[0]}: queries a row"] = round(
+                views[name]["queries"] / IMPORT_ROWS, 3
+            )
     return out
 
 
 def table(results: dict) -> str:
     sizes = results["sizes"]
-    header = f"{'view':<34}" + "".join(
-        f"{size + ' q':>6}{size + ' med ms':>12}{size + ' p95 ms':>12}" for size in sizes
+    names = list(next(iter(sizes.values()))["views"])
+    width = max(len(name) for name in names) + 2
+    header = f"{'view':<{width}}" + "".join(
+        f"{size + ' q':>8}{size + ' ms':>10}{size + ' cpu':>10}" for size in sizes
     )
+    exponent = next(
+        (v for k, v in results["ratios"].items() if k.startswith("growth exponent k, S→XL")), {}
+    )
+    header += f"{'k S→XL':>8}"
     lines = [f"database: {results['database']}", header, "-" * len(header)]
-    names = next(iter(sizes.values()))["views"].keys()
     for name in names:
-        row = f"{name:<34}"
+        row = f"{name:<{width}}"
         for size in sizes.values():
-            v = size["views"][name]
-            row += f"{v['queries']:>6}{v['median_ms']:>12.1f}{v['p95_ms']:>12.1f}"
+            v = size["views"].get(name)
+            row += (
+                f"{v['queries']:>8}{v['median_ms']:>10.1f}{v['cpu_ms']:>10.1f}"
+                if v
+                else f"{'–':>8}{'–':>10}{'–':>10}"
+            )
+        row += f"{exponent[name]:>8.2f}" if name in exponent else f"{'–':>8}"
         lines.append(row)
+    lines.append("")
+    for size, data in sizes.items():
+        lines.append(
+            f"{size}: {data['measured']}; built in {data['build_s']} s; "
+            f"load average {data['load_before']} before, {data['load_after']} after"
+        )
     for title, values in results["ratios"].items():
         lines.append(f"\n{title}:")
-        lines.extend(f"  {name:<32} {value}" for name, value in values.items())
+        lines.extend(f"  {name:<{width}} {value}" for name, value in values.items())
     return "\n".join(lines)

@@ -56,6 +56,52 @@ L = Size(
 )
 
 
+@dataclass(frozen=True)
+class BigPromise:
+    """One big promise added inside the L database: size within a promise, not of the
+    database. Its per-promise views are measured on it (`slug`)."""
+
+    name: str
+    slug: str
+    sub_promises: int
+    partners: int
+    rounds: int = 2
+
+    def as_size(self) -> Size:
+        return Size(
+            self.name,
+            promises=1,
+            partners=self.partners,
+            sub_promises_per_promise=self.sub_promises,
+            partners_per_promise=self.partners,
+            rounds=self.rounds,
+        )
+
+
+M = BigPromise("M", slug="syntetisk-m", sub_promises=1000, partners=60)
+XL = BigPromise("XL", slug="syntetisk-xl", sub_promises=3000, partners=60)
+# The number of sub-promises of the promise each size's per-promise views are measured on.
+SUB_PROMISES = {
+    "S": S.sub_promises_per_promise,
+    "L": L.sub_promises_per_promise,
+    "M": 1000,
+    "XL": 3000,
+}
+
+
+@transaction.atomic
+def add_big_promise(big: BigPromise, number: int) -> None:
+    """Adds `big` to a database already grown to L, its partners taken from L's."""
+    if Promise.objects.filter(slug=big.slug).exists():
+        return
+    partner_ids = list(
+        Partner.objects.filter(name__startswith="Syntetisk")
+        .order_by("name")
+        .values_list("pk", flat=True)
+    )
+    _build_promise(number, big.as_size(), partner_ids, slug=big.slug)
+
+
 def _bulk(model, rows):
     model.objects.bulk_create(rows, batch_size=BATCH)
 
@@ -108,9 +154,9 @@ def grow_to(size: Size) -> None:
         _build_promise(number, size, partner_ids)
 
 
-def _build_promise(number: int, size: Size, partner_ids: list[int]) -> None:
+def _build_promise(number: int, size: Size, partner_ids: list[int], slug: str = "") -> None:
     promise = Promise.objects.create(
-        slug=f"syntetisk-{number:03d}",
+        slug=slug or f"syntetisk-{number:03d}",
         area=f"Syntetiskt område {number:03d}",
         name="syntetiskt löfte för mätning",
         text="Syntetisk text för prestandamätning.\n\nAndra stycket.",

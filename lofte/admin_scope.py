@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -59,24 +60,101 @@ class ScopedFormfieldsMixin(TextLimitsMixin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedRelatedFilter(admin.RelatedOnlyFieldListFilter):
-    """Offers the related objects that occur in the (scoped) list, read in one query.
+# A filter lists at most this many choices: a superuser's sidebar must not grow with the
+# install (8,000 partners, 600 rounds at national size); beyond it, a search box narrows them.
+MAX_FILTER_CHOICES = 50
 
-    Django's own filter calls each choice's __str__ one by one; a reporting round's names
-    its promise, which would cost a query per round.
+
+class BoundedChoicesMixin:
+    """At most MAX_FILTER_CHOICES choices in the sidebar, and a search box when there are more.
+
+    The search term travels in its own parameter (`<filter>_q`), which narrows the choices
+    and never the list; choosing one sets the filter's usual parameter, so links to a
+    filtered list keep working. The chosen object is shown even when the bound leaves it out.
     """
 
+    template = "admin/bounded_filter.html"
+    max_choices = MAX_FILTER_CHOICES
+    search: str = ""
+    searchable: bool = False
+    more: bool = False
+
+    def has_output(self):
+        # A search that finds one choice, or none, still shows its box.
+        return self.searchable or super().has_output()
+
+    def pop_search(self, params: dict, name: str) -> None:
+        self.search_parameter = f"{name}_q"
+        values = params.pop(self.search_parameter, None) or [""]
+        if isinstance(values, str):
+            values = [values]
+        self.search = str(values[-1]).replace("\x00", "").strip()[:100]
+
+    def bounded(self, choices: models.QuerySet, selected, search) -> list:
+        """The first MAX_FILTER_CHOICES of `choices` (narrowed by `search(queryset, term)`),
+        plus the selected one; notes whether there are more, and so whether to search."""
+        in_scope = choices
+        if self.search:
+            choices = search(choices, self.search)
+        rows = list(choices[: MAX_FILTER_CHOICES + 1])
+        self.more = len(rows) > MAX_FILTER_CHOICES
+        self.searchable = self.more or bool(self.search)
+        rows = rows[:MAX_FILTER_CHOICES]
+        # Ids only, and none a database column could not hold (those name nothing).
+        wanted = {str(value) for value in selected if str(value).isdigit() and int(value) < 2**31}
+        missing = wanted - {str(obj.pk) for obj in rows}
+        if missing:
+            rows += list(in_scope.filter(pk__in=missing))
+        return rows
+
+    def kept_parameters(self, changelist) -> list[tuple[str, str]]:
+        """The list's other parameters, which the search box's form carries along."""
+        return [
+            (name, value)
+            for name, value in changelist.params.items()
+            if name != self.search_parameter
+        ]
+
+
+def search_by_admin(model_admin, request):
+    """A choice search through the related model's own admin search (as autocomplete does)."""
+
+    def search(queryset, term):
+        related_admin = model_admin.admin_site._registry.get(queryset.model)
+        if related_admin is None or not related_admin.get_search_fields(request):
+            return queryset.none()
+        found, duplicates = related_admin.get_search_results(request, queryset, term)
+        return found.distinct() if duplicates else found
+
+    return search
+
+
+class ScopedRelatedFilter(BoundedChoicesMixin, admin.RelatedOnlyFieldListFilter):
+    """Offers the related objects that occur in the (scoped) list, read in one query, and at
+    most MAX_FILTER_CHOICES of them.
+
+    Django's own filter calls each choice's __str__ one by one; a reporting round's names
+    its promise, which would cost a query per round. Whether an object occurs in the list is
+    asked per object (EXISTS, through the index on the foreign key), not by reading every
+    row of the list.
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.pop_search(params, field_path)
+        super().__init__(field, request, params, model, model_admin, field_path)
+
     def field_choices(self, field, request, model_admin):
-        in_list = (
-            model_admin.get_queryset(request)
-            .distinct()
-            .values_list(f"{self.field_path}__pk", flat=True)
-        )
-        choices = field.related_model._default_manager.filter(pk__in=in_list).select_related()
+        in_list = model_admin.get_queryset(request).filter(**{self.field_path: OuterRef("pk")})
+        choices = field.related_model._default_manager.filter(Exists(in_list)).select_related()
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             choices = choices.order_by(*ordering)
-        return [(obj.pk, str(obj)) for obj in choices]
+        rows = self.bounded(choices, self.lookup_val or [], search_by_admin(model_admin, request))
+        return [(obj.pk, str(obj)) for obj in rows]
+
+    def choices(self, changelist):
+        self.kept = self.kept_parameters(changelist)
+        yield from super().choices(changelist)
 
 
 class ScopedAdmin(ScopedFormfieldsMixin, admin.ModelAdmin):

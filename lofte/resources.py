@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from .admin_scope import scoped
+from .bulk_import import BulkImportMixin
 from .models import FocusArea, Promise, Responsibility, SubPromise
 
 # What a spreadsheet would run as a formula if a cell began with it.
@@ -36,6 +37,25 @@ def split_names(value) -> list[str]:
     return [name.strip() for name in str(value or "").split(LIST_SEPARATOR) if name.strip()]
 
 
+def clean_cell(value):
+    """A cell as the import reads it: no formula escape, no surrounding blanks."""
+    value = "" if value is None else unescape_formula(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def column(dataset, name: str) -> set[str]:
+    """The distinct values of a column, cleaned as rows are, as text."""
+    if name not in (dataset.headers or []):
+        return set()
+    return {str(clean_cell(value)) for value in dataset[name]}
+
+
+def whole_numbers(values) -> set[int]:
+    """The values that are whole numbers (a spreadsheet may write 3 as "3.0")."""
+    values = (value.removesuffix(".0") for value in values)
+    return {int(value) for value in values if value.isdigit()}
+
+
 class ScopedResource(resources.ModelResource):
     """A resource bound to the user who imports or exports."""
 
@@ -46,9 +66,13 @@ class ScopedResource(resources.ModelResource):
     def get_queryset(self):
         return scoped(self._meta.model._default_manager.all(), self.user)
 
-    def coordinated_promises(self) -> dict[str, Promise]:
+    def coordinated_promises(self, slugs=None) -> dict[str, Promise]:
+        """The user's promises by slug, read once per file (only those it names, if given)."""
         if not hasattr(self, "_coordinated"):
-            self._coordinated = {p.slug: p for p in Promise.objects.coordinated_by(self.user)}
+            promises = Promise.objects.coordinated_by(self.user)
+            if slugs is not None:
+                promises = promises.filter(slug__in=slugs)
+            self._coordinated = {p.slug: p for p in promises}
         return self._coordinated
 
     def promise_for(self, slug, errors: list) -> Promise | None:
@@ -64,10 +88,11 @@ class ScopedResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         for key, value in row.items():
-            value = "" if value is None else unescape_formula(value)
-            row[key] = value.strip() if isinstance(value, str) else value
+            row[key] = clean_cell(value)
         errors = []
         self.check_row(row, errors)
+        if not errors:
+            self.check_key_once(row, kwargs.get("row_number"), errors)
         if errors:
             raise ValidationError(errors)
 
@@ -84,6 +109,24 @@ class ScopedResource(resources.ModelResource):
                 {columns.get(name, name): messages for name, messages in error.message_dict.items()}
             ) from None
 
+    def row_key(self, row) -> tuple | None:
+        """What identifies the row's object, for resources that refuse a key named twice."""
+        return None
+
+    def duplicate_key_error(self, row, number: int) -> str:
+        raise NotImplementedError
+
+    def check_key_once(self, row, number, errors: list) -> None:
+        """A file names each object once: a second row would overwrite the first unseen."""
+        key = self.row_key(row)
+        if key is None:
+            return
+        seen = self.__dict__.setdefault("_rows_by_key", {})
+        if key in seen:
+            errors.append(self.duplicate_key_error(row, seen[key]))
+        else:
+            seen[key] = number
+
 
 class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
     """Looks up by `field` among the user's objects in the row's promise only."""
@@ -98,16 +141,20 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
             **{f"{self.promise_path}__slug": row.get("löfte")}
         )
 
+    def prime(self, known: dict) -> None:
+        """Objects the resource has already looked up for the file, by (slug, value as text)."""
+        self.__dict__.setdefault("_found", {}).update(known)
+
     def clean(self, value, row=None, **kwargs):
         """The object a name refers to, looked up once per import (rows repeat names)."""
-        key = (row.get("löfte") if row else None, value)
+        key = (row.get("löfte") if row else None, value if value is None else str(value))
         found = self.__dict__.setdefault("_found", {})
         if key not in found:
             found[key] = super().clean(value, row, **kwargs)
         return found[key]
 
 
-class SubPromiseResource(ScopedResource):
+class SubPromiseResource(BulkImportMixin, ScopedResource):
     promise = fields.Field(column_name="löfte", readonly=True)
     focus_area = fields.Field(
         attribute="focus_area",
@@ -127,6 +174,16 @@ class SubPromiseResource(ScopedResource):
     lead_partner = fields.Field(column_name="ansvarig part", readonly=True)
     co_partners = fields.Field(column_name="medverkande parter", readonly=True)
 
+    bulk_update_fields = [
+        "title",
+        "description",
+        "indicator_label",
+        "indicator_unit",
+        "indicator_target",
+    ]
+    # Found among the promise's own focus areas; `derived_from` is never imported.
+    looked_up_fields = {"focus_area", "derived_from"}
+
     class Meta:
         model = SubPromise
         fields = [
@@ -145,41 +202,67 @@ class SubPromiseResource(ScopedResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
+        use_bulk = True  # see lofte/bulk_import.py
         name = "Dellöften"
 
     def __init__(self, user=None, **kwargs):
         super().__init__(user=user, **kwargs)
         self.fields["focus_area"].widget.user = user
+        self._areas: dict[int, dict[str, FocusArea]] = {}
+        self._partners: dict[int, dict] = {}
+        self._existing: dict[tuple[int, int], SubPromise] = {}
+        # Each existing sub-promise's responsibilities: partner name -> (id, role).
+        self._current: dict[int, dict[str, tuple[int, str]]] = {}
 
     def dehydrate_promise(self, obj: SubPromise) -> str:
         return obj.focus_area.promise.slug
 
-    def _partners(self, obj: SubPromise, role: str) -> str:
+    def _partners_of(self, obj: SubPromise, role: str) -> str:
         return f"{LIST_SEPARATOR} ".join(
             r.partner.name for r in obj.responsibilities.all() if r.role == role
         )
 
     def dehydrate_lead_partner(self, obj: SubPromise) -> str:
-        return self._partners(obj, Responsibility.Role.LEAD)
+        return self._partners_of(obj, Responsibility.Role.LEAD)
 
     def dehydrate_co_partners(self, obj: SubPromise) -> str:
-        return self._partners(obj, Responsibility.Role.CO)
+        return self._partners_of(obj, Responsibility.Role.CO)
 
-    def _promise_names(self, promise: Promise) -> tuple[set[str], dict]:
-        """Focus area names and partners by name of a promise, read once per import."""
-        cache = self.__dict__.setdefault("_names", {})
-        if promise.pk not in cache:
-            cache[promise.pk] = (
-                set(FocusArea.objects.filter(promise=promise).values_list("name", flat=True)),
-                {p.name: p for p in promise.partners.all()},
-            )
-        return cache[promise.pk]
+    def before_import(self, dataset, **kwargs):
+        """Everything the file names, read in five queries whatever its length."""
+        super().before_import(dataset, **kwargs)
+        promises = self.coordinated_promises(column(dataset, "löfte"))
+        by_pk = {promise.pk: promise for promise in promises.values()}
+        self._areas = {pk: {} for pk in by_pk}
+        self._partners = {pk: {} for pk in by_pk}
+        for area in FocusArea.objects.filter(promise__in=by_pk):
+            area.promise = by_pk[area.promise_id]
+            self._areas[area.promise_id][area.name] = area
+        links = Promise.partners.through.objects.filter(promise__in=by_pk).select_related("partner")
+        for link in links:
+            self._partners[link.promise_id][link.partner.name] = link.partner
+        areas = {area.pk: area for names in self._areas.values() for area in names.values()}
+        existing = SubPromise.objects.filter(
+            focus_area__in=areas, position__in=whole_numbers(column(dataset, "nummer"))
+        )
+        for sub in existing:
+            sub.focus_area = areas[sub.focus_area_id]
+            self._existing[sub.focus_area_id, sub.position] = sub
+            self._current[sub.pk] = {}
+        responsibilities = Responsibility.objects.filter(sub_promise__in=self._current)
+        for pk, sub_id, name, role in responsibilities.values_list(
+            "pk", "sub_promise_id", "partner__name", "role"
+        ):
+            self._current[sub_id][name] = (pk, role)
+        self.fields["focus_area"].widget.prime(
+            {(by_pk[a.promise_id].slug, a.name): a for a in areas.values()}
+        )
 
     def check_row(self, row, errors):
         promise = self.promise_for(row.get("löfte"), errors)
         if promise is None:
             return
-        area_names, partners = self._promise_names(promise)
+        area_names, partners = self._areas[promise.pk], self._partners[promise.pk]
         area = row.get("fokusområde") or ""
         if area not in area_names:
             errors.append(_("The promise has no focus area named “%(name)s”.") % {"name": area})
@@ -201,39 +284,69 @@ class SubPromiseResource(ScopedResource):
         if set(lead) & set(co):
             errors.append(_("A partner cannot be both lead and co-owner."))
 
+    def row_key(self, row):
+        return (row.get("löfte"), row.get("fokusområde"), str(row.get("nummer")).removesuffix(".0"))
+
+    def duplicate_key_error(self, row, number):
+        return _(
+            "Row %(number)d already has number %(position)s in this focus area; a file may "
+            "name each sub-promise once."
+        ) % {"number": number, "position": self.row_key(row)[2]}
+
+    def get_instance(self, instance_loader, row):
+        """The sub-promise the row's focus area and number name, if it exists (no query)."""
+        area = self._areas[self.coordinated_promises()[row["löfte"]].pk][row["fokusområde"]]
+        return self._existing.get((area.pk, int(self.row_key(row)[2])))
+
     def _wanted(self, row) -> dict[str, str]:
         wanted = dict.fromkeys(split_names(row.get("medverkande parter")), Responsibility.Role.CO)
         for name in split_names(row.get("ansvarig part")):
             wanted[name] = Responsibility.Role.LEAD
         return wanted
 
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        # Kept for the bulk save: which partners the row names, and in which role.
+        promise = self.coordinated_promises()[row["löfte"]]
+        partners = self._partners[promise.pk]
+        instance._import_wanted = {partners[name]: role for name, role in self._wanted(row).items()}
+
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if not super().skip_row(instance, original, row, import_validation_errors):
             return False
-        current = dict(instance.responsibilities.values_list("partner__name", "role"))
+        current = {name: role for name, (_pk, role) in self._current[instance.pk].items()}
         return current == self._wanted(row)
 
-    def save_instance(self, instance, is_create, row, **kwargs):
-        self._creating = is_create
-        super().save_instance(instance, is_create, row, **kwargs)
+    def after_bulk_create(self, instances):
+        """A new sub-promise's responsibilities, all in one insert."""
+        Responsibility.objects.bulk_create(
+            Responsibility(sub_promise=sub, partner=partner, role=role)
+            for sub in instances
+            for partner, role in sub._import_wanted.items()
+        )
 
-    def after_save_instance(self, instance, row, **kwargs):
-        """Makes the responsibilities what the row says, the lead last (one lead at a time)."""
-        super().after_save_instance(instance, row, **kwargs)
-        wanted = self._wanted(row)
-        promise = self.coordinated_promises()[row.get("löfte")]
-        partners = self._promise_names(promise)[1]
-        if self._creating:  # a new sub-promise has no responsibilities to reconcile
-            Responsibility.objects.bulk_create(
-                Responsibility(sub_promise=instance, partner=partners[name], role=role)
-                for name, role in wanted.items()
-            )
-            return
-        instance.responsibilities.exclude(partner__name__in=wanted).delete()
-        instance.responsibilities.filter(role=Responsibility.Role.LEAD).exclude(
-            partner__name__in=[n for n, r in wanted.items() if r == Responsibility.Role.LEAD]
-        ).update(role=Responsibility.Role.CO)
-        for name, role in sorted(wanted.items(), key=lambda item: item[1] == "lead"):
-            Responsibility.objects.update_or_create(
-                sub_promise=instance, partner=partners[name], defaults={"role": role}
-            )
+    def after_bulk_update(self, instances):
+        """Makes the responsibilities what the rows say, in four statements for the file:
+        the partners no longer named go, leads that become co-owners step down before the
+        new leads step up (one lead at a time), and newly named partners are added."""
+        gone, to_co, to_lead, new = [], [], [], []
+        for sub in instances:
+            current = self._current[sub.pk]
+            wanted = {partner.name: (partner, role) for partner, role in sub._import_wanted.items()}
+            gone += [pk for name, (pk, _role) in current.items() if name not in wanted]
+            for name, (partner, role) in wanted.items():
+                if name not in current:
+                    new.append(Responsibility(sub_promise=sub, partner=partner, role=role))
+                elif current[name][1] != role:
+                    (to_lead if role == Responsibility.Role.LEAD else to_co).append(
+                        current[name][0]
+                    )
+        if gone:
+            Responsibility.objects.filter(pk__in=gone).delete()
+        if to_co:
+            Responsibility.objects.filter(pk__in=to_co).update(role=Responsibility.Role.CO)
+        if to_lead:
+            Responsibility.objects.filter(pk__in=to_lead).update(role=Responsibility.Role.LEAD)
+        if new:
+            new.sort(key=lambda r: r.role == Responsibility.Role.LEAD)
+            Responsibility.objects.bulk_create(new)

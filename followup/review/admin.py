@@ -29,6 +29,7 @@ from followup.services import (
 )
 from lofte.admin import PromiseAdmin
 from lofte.admin_scope import (
+    BoundedChoicesMixin,
     ScopedAdmin,
     ScopedHistoryAdmin,
     ScopedImportExportMixin,
@@ -151,14 +152,28 @@ class ReportFigureInline(ScopedTabularInline):
         return False
 
 
-class PartnerFilter(admin.SimpleListFilter):
-    """The partners responsible for the report's sub-promise, among those the user sees."""
+class PartnerFilter(BoundedChoicesMixin, admin.SimpleListFilter):
+    """The partners responsible for the report's sub-promise, among those the user sees:
+    at most MAX_FILTER_CHOICES of them listed, the rest found by name."""
 
     title = _("partner")
     parameter_name = "partner"
 
+    def __init__(self, request, params, model, model_admin):
+        self.pop_search(params, self.parameter_name)
+        super().__init__(request, params, model, model_admin)
+
     def lookups(self, request, model_admin):
-        return Partner.objects.coordinated_by(request.user).values_list("pk", "name")
+        partners = self.bounded(
+            Partner.objects.coordinated_by(request.user).order_by("name"),
+            [self.value()] if self.value() else [],
+            lambda partners, term: partners.filter(name__icontains=term),
+        )
+        return [(partner.pk, partner.name) for partner in partners]
+
+    def choices(self, changelist):
+        self.kept = self.kept_parameters(changelist)
+        yield from super().choices(changelist)
 
     def queryset(self, request, queryset):
         if self.value() is None:
