@@ -97,6 +97,13 @@ def _leaves(q: Q):
             raise _NotInPython(child)
 
 
+def by_column(resource, errors: dict) -> ValidationError:
+    """The errors of a row's fields, each under the file's column name (“rubrik”, not
+    “title”), as the coordinator reads the file."""
+    columns = {f.attribute: f.column_name for f in resource.fields.values() if f.attribute}
+    return ValidationError({columns.get(name, name): found for name, found in errors.items()})
+
+
 class BulkImportMixin:
     """Validation in Python and saving in bulk, for a ModelResource with `use_bulk = True`.
 
@@ -124,7 +131,7 @@ class BulkImportMixin:
         if violated:
             errors = ValidationError({NON_FIELD_ERRORS: violated}).update_error_dict(errors)
         if errors:
-            raise ValidationError(errors)
+            raise by_column(self, errors)
 
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.create_instances and (using_transactions or not dry_run):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from .admin_scope import scoped
-from .bulk_import import BulkImportMixin
+from .bulk_import import BulkImportMixin, by_column
 from .models import FocusArea, Promise, Responsibility, SubPromise
 
 # What a spreadsheet would run as a formula if a cell began with it.
@@ -104,10 +104,7 @@ class ScopedResource(resources.ModelResource):
         try:
             super().validate_instance(instance, import_validation_errors, validate_unique)
         except ValidationError as error:
-            columns = {f.attribute: f.column_name for f in self.fields.values() if f.attribute}
-            raise ValidationError(
-                {columns.get(name, name): messages for name, messages in error.message_dict.items()}
-            ) from None
+            raise by_column(self, error.message_dict) from None
 
     def row_key(self, row) -> tuple | None:
         """What identifies the row's object, for resources that refuse a key named twice."""
