@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
@@ -36,7 +37,7 @@ from parties.models import Partner
 
 from . import actions as review_actions
 from . import renewal
-from .reminders import remind_partners, round_progress
+from .reminders import planned_reminders, remind_partners, reminder_preview, round_progress
 from .resources import StatusReportResource
 
 # Renewal reads the reports (what is unfinished), so the follow-up adds it to the promise's admin.
@@ -86,13 +87,18 @@ class ReportingPeriodAdmin(ScopedAdmin):
         """Per partner: how many of its sub-promises are reported, and who has not begun."""
         period = self._get_period(request, object_id)
         rows = round_progress(period)
+        by_progress = request.GET.get("ordning") == "framsteg"
+        if by_progress:  # least progress first: who to call
+            rows.sort(key=lambda row: (row.percent, row.partner.name))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Overview: %(period)s") % {"period": period.name},
             "opts": self.opts,
             "original": period,
             "period": period,
+            "days_left": (period.deadline - timezone.localdate()).days,
             "rows": rows,
+            "by_progress": by_progress,
             "behind": [row for row in rows if row.behind],
             "not_begun": [row for row in rows if not row.begun and row.total],
             "sub_promises": SubPromise.objects.filter(
@@ -109,7 +115,8 @@ class ReportingPeriodAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/followup/reportingperiod/overview.html", context)
 
     def remind_view(self, request, object_id):
-        """Reminds the reporters of the partners that are behind (or of those picked)."""
+        """Reminds the reporters of the partners that are behind (or of those picked),
+        after a page that shows who will be mailed and what."""
         period = self._get_period(request, object_id)
         if not self.has_change_permission(request, period):
             raise Http404
@@ -120,6 +127,21 @@ class ReportingPeriodAdmin(ScopedAdmin):
         behind = {row.partner.pk for row in round_progress(period) if row.behind}
         picked = {int(pk) for pk in request.POST.getlist("partner") if pk.isdigit()}
         partners = Partner.objects.filter(pk__in=(picked & behind) if picked else behind)
+        if "confirm" not in request.POST:
+            planned = planned_reminders(period, partners)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Send reminders?"),
+                "opts": self.opts,
+                "period": period,
+                "planned": planned,
+                "partners": sorted({name for p in planned for name in p.partners}),
+                "picked": sorted(picked & behind),
+                "preview": reminder_preview(period, planned[0]) if planned else None,
+            }
+            return TemplateResponse(
+                request, "admin/followup/reportingperiod/remind_confirm.html", context
+            )
         sent = remind_partners(period, partners)
         self.log_change(request, period, _("Sent %(count)d reminders") % {"count": sent})
         self.message_user(
