@@ -12,6 +12,8 @@ from django.db import connection, models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_history import HistoryHelper
+
 
 def scoped(queryset: models.QuerySet, user) -> models.QuerySet:
     """The queryset narrowed to what `user` coordinates, when the model belongs to a promise."""
@@ -106,6 +108,9 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
         in_scope = self.get_queryset(request).filter(pk=pk).exists()
         if not in_scope and not request.user.is_superuser:
             raise Http404
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryHelper(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         self._check_in_scope(request, object_id)
