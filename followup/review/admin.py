@@ -173,13 +173,19 @@ class DefaultChoiceFilter(admin.SimpleListFilter):
     """A filter that applies `default` until the user picks another choice or "all".
 
     Django's own "All" choice is the absent parameter; here the absent parameter is the
-    default, so "all" is a value of its own.
+    default, so "all" is a value of its own. The default is the list's opening view only:
+    an export built on the list (django-import-export's) takes every report unless filtered.
     """
 
     default = None
 
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        match = request.resolver_match
+        self.applies_default = match is not None and match.url_name.endswith("_changelist")
+
     def effective_value(self) -> str:
-        return self.value() or self.default
+        return self.value() or (self.default if self.applies_default else "all")
 
     def choices(self, changelist):
         value = self.effective_value()
