@@ -372,7 +372,7 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
     def lead_partner(self, obj: StatusReport) -> str:
         return obj.lead_partner_name or "–"
 
-    @admin.display(description=_("reporting round"), ordering="period__deadline")
+    @admin.display(description=_("round"), ordering="period__deadline")
     def round_name(self, obj: StatusReport) -> str:
         return obj.period.name
 
