@@ -86,6 +86,14 @@ def admin_report_list(workdir: Path):
     return _get(_client(_superuser()), url)
 
 
+def coordinator_start_page(workdir: Path):
+    return _get(_client(_coordinator()), reverse("admin:index"))
+
+
+def admin_start_page(workdir: Path):
+    return _get(_client(_superuser()), reverse("admin:index"))
+
+
 def _coordinator():
     from lofte.models import Promise
     from lofte.roles import ensure_coordinator_group
@@ -251,6 +259,8 @@ ALL = [
     Scenario("report form", report_form),
     Scenario("admin report list, coordinator", coordinator_report_list),
     Scenario("admin report list, superuser", admin_report_list, per_promise=False),
+    Scenario("admin start page, coordinator", coordinator_start_page),
+    Scenario("admin start page, superuser", admin_start_page, per_promise=False),
     Scenario("follow-up page", follow_up_page),
     Scenario("draft page with indicators", draft_page),
     Scenario("draft PDF render", draft_pdf, runs=5),

@@ -72,7 +72,8 @@ def test_coordinator_lists_show_their_data(client, two_promises):
     assert "Frukost i skolan" in page
     assert "Ellen Keyskolan" in page  # the lead partner column
     page = client.get(
-        reverse("admin:followup_statusreport_changelist"), {"period": "all", "state": "all"}
+        reverse("admin:followup_statusreport_changelist"),
+        {"period__id__exact": "all", "state__exact": "all"},
     ).content.decode()
     assert "Frukost i skolan" in page
 

@@ -29,6 +29,8 @@ def test_bench_smoke_measures_every_view(tmp_path):
         "report form",
         "admin report list, coordinator",
         "admin report list, superuser",
+        "admin start page, coordinator",
+        "admin start page, superuser",
         "follow-up page",
         "draft page with indicators",
         "draft PDF render",

@@ -120,7 +120,7 @@ def test_a_coordinators_review_round(live_server, page, backa):
     expect(page.get_by_text("Ingen annan rapport väntar på granskning.")).to_be_visible()
 
     # The report list: the columns fit at 1280 px, without scrolling sideways.
-    page.goto(f"{base}/admin/followup/statusreport/?state=all")
+    page.goto(f"{base}/admin/followup/statusreport/?state__exact=all")
     expect(page.get_by_role("link", name="Frukost i skolan")).to_be_visible()
     fits = page.evaluate(
         "() => { const r = document.querySelector('#changelist .results');"

@@ -59,7 +59,9 @@ def review():
 def run_action(client, action, reports, **extra):
     data = {"action": action, "_selected_action": [r.pk for r in reports], "index": 0, **extra}
     # Actions act on the selected reports among those the list shows: every one here.
-    return client.post(reverse(CHANGELIST) + "?period=all&state=all", data, follow=True)
+    return client.post(
+        reverse(CHANGELIST) + "?period__id__exact=all&state__exact=all", data, follow=True
+    )
 
 
 def test_approve_action_records_reviewer_and_emails_reporters(

@@ -206,7 +206,7 @@ class RoundFilter(DefaultChoiceFilter):
     """The open rounds by default; or one round (of the user's promises), or all."""
 
     title = _("reporting round")
-    parameter_name = "period"
+    parameter_name = "period__id__exact"  # as Django's own filter named it
     default = "open"
 
     def lookups(self, request, model_admin):
@@ -232,7 +232,7 @@ class StateFilter(DefaultChoiceFilter):
     """The reports waiting for review by default; or those in another state, or all."""
 
     title = _("state")
-    parameter_name = "state"
+    parameter_name = "state__exact"  # as Django's own filter named it
     default = StatusReport.State.SUBMITTED
 
     def lookups(self, request, model_admin):
