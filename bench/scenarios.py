@@ -83,13 +83,24 @@ def report_form(workdir: Path):
 
 
 def coordinator_report_list(workdir: Path):
-    url = reverse("admin:followup_statusreport_changelist") + "?state__exact=submitted"
-    return _get(_client(_coordinator()), url)
+    # Every round (the list opens on the open rounds), the reports waiting for review.
+    url = reverse("admin:followup_statusreport_changelist")
+    return _get(_client(_coordinator()), url + "?period__id__exact=all&state__exact=submitted")
 
 
 def admin_report_list(workdir: Path):
-    """Every report in the database, its first page, with the filter sidebar."""
-    return _get(_client(_superuser()), reverse("admin:followup_statusreport_changelist"))
+    """Every report in the database, its first page, with the filter sidebar (the list opens
+    on the open rounds' reports waiting for review: "all" lifts both)."""
+    url = reverse("admin:followup_statusreport_changelist")
+    return _get(_client(_superuser()), url + "?period__id__exact=all&state__exact=all")
+
+
+def coordinator_start_page(workdir: Path):
+    return _get(_client(_coordinator()), reverse("admin:index"))
+
+
+def admin_start_page(workdir: Path):
+    return _get(_client(_superuser()), reverse("admin:index"))
 
 
 def _coordinator(slug: str | None = None):
@@ -460,6 +471,10 @@ ALL = [
     Scenario("admin report list, coordinator (submitted)", coordinator_report_list),
     Scenario(
         "admin report list, superuser (all reports, page 1)", admin_report_list, per_promise=False
+    ),
+    Scenario("admin start page, coordinator", coordinator_start_page),
+    Scenario(
+        "admin start page, superuser (10 promises a page)", admin_start_page, per_promise=False
     ),
     Scenario("follow-up page (published)", follow_up_page),
     Scenario("draft page with indicators", draft_page),

@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
@@ -16,6 +20,7 @@ from .admin_scope import (
 from .mail import retry_failed_email
 from .models import Commitment, FocusArea, OutgoingEmail, Promise, Responsibility, SubPromise
 from .resources import SubPromiseResource
+from .roles import add_coordinator
 
 
 class FocusAreaInline(ScopedStackedInline):
@@ -71,11 +76,65 @@ class PromiseAdmin(ScopedHistoryAdmin):
         (_("People"), {"fields": ["partners", "coordinators"]}),
     ]
 
+    change_form_template = "admin/lofte/promise/change_form.html"
+
     def get_readonly_fields(self, request, obj=None):
         # Only a superuser decides who coordinates a promise.
         if request.user.is_superuser:
             return []
         return ["coordinators"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/bjud-in-samordnare/",
+                self.admin_site.admin_view(self.invite_coordinator_view),
+                name="lofte_promise_invite_coordinator",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_coordinator_view(self, request, object_id):
+        """Invites a coordinator to this promise in one step: the account (staff, in
+        Samordnare), the link to the promise and the email with a link to set a password."""
+        promise = self.get_object(request, object_id)
+        if promise is None:
+            raise Http404
+        if not request.user.is_superuser:  # only a superuser decides who coordinates
+            raise PermissionDenied
+        form = InviteCoordinatorForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user, _created = add_coordinator(email=form.cleaned_data["email"], promise=promise)
+            except ValueError as error:
+                form.add_error("email", str(error))
+            else:
+                self.log_change(request, promise, _("Invited %(email)s") % {"email": user.email})
+                self.message_user(
+                    request,
+                    _("%(email)s is a coordinator of the promise and has been sent an invitation.")
+                    % {"email": user.email},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:lofte_promise_change", promise.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Invite a coordinator"),
+            "opts": self.opts,
+            "original": promise,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/lofte/promise/invite_coordinator.html", context)
+
+
+class InviteCoordinatorForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_(
+            "They get an email with a link to choose a password; an existing account is "
+            "added to the promise."
+        ),
+    )
 
 
 class CommitmentInline(ScopedTabularInline):

@@ -5,16 +5,24 @@ autocomplete and related-object choices all go through the models' `coordinated_
 querysets, so another promise's objects are absent (404 on their change pages).
 """
 
+import tablib
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_history import HistoryHelper
 from .exports import QueuedExportMixin
 from .imports import BoundUploadMixin
+from .models import Promise
 from .validators import TextFormField, length_hint
 
 
@@ -206,6 +214,9 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
         if not in_scope and not request.user.is_superuser:
             raise Http404
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryHelper(self.model, historical_record)
+
     def history_view(self, request, object_id, extra_context=None):
         self._check_in_scope(request, object_id)
         return super().history_view(request, object_id, extra_context)
@@ -234,6 +245,12 @@ def _valid_id(field, value):
     return value
 
 
+class SwedishExportForm(SelectableFieldsExportForm):
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return field.column_name if field is not None else field_name
+
+
 class ScopedImportExportMixin(BoundUploadMixin, QueuedExportMixin):
     """Import and export through the user's scope.
 
@@ -257,6 +274,58 @@ class ScopedImportExportMixin(BoundUploadMixin, QueuedExportMixin):
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    import_template_name = "admin/import_export_scoped/import.html"
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path(
+                "import/mall/",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request):
+        """An empty spreadsheet with the columns the export writes and the import reads."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource = self.get_export_resource_classes(request)[0](
+            **self.get_export_resource_kwargs(request)
+        )
+        content = tablib.Dataset(headers=resource.get_export_headers()).export("xlsx")
+        name = slugify(f"{self.model._meta.verbose_name_plural}-mall", allow_unicode=True)
+        return HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": content_disposition_header(True, f"{name}.xlsx")},
+        )
+
+    # The export page names each column as the file will ("fokusområde"), not by the
+    # attribute ("Focus Area (fokusområde)").
+    export_form_class = SwedishExportForm
+
+    def get_export_filename(self, request, queryset, file_format) -> str:
+        """`dellöften-hisings-backa-2025-11-25.xlsx`: what, whose (when the user runs one
+        promise), and the local date."""
+        parts = [str(self.model._meta.verbose_name_plural)]
+        promises = list(Promise.objects.coordinated_by(request.user).values_list("slug")[:2])
+        if len(promises) == 1:
+            parts.append(promises[0][0])
+        parts.append(timezone.localdate().isoformat())
+        name = slugify("-".join(parts), allow_unicode=True)
+        return f"{name}.{file_format.get_extension()}"
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        response = super()._do_file_export(file_format, request, queryset, export_form)
+        if response.has_header("Content-Disposition"):  # the file itself, not a queued export
+            # django-import-export writes the name raw; a name with å, ä or ö needs RFC 6266.
+            response["Content-Disposition"] = content_disposition_header(
+                True, self.get_export_filename(request, queryset, file_format)
+            )
+        return response
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)

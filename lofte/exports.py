@@ -22,6 +22,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -117,7 +118,8 @@ class QueuedExportMixin:
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_export_job", job.pk
             )
         response = HttpResponse(bytes(job.content), content_type=job.content_type)
-        response.headers["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+        # A name with å, ä or ö needs RFC 6266's form.
+        response.headers["Content-Disposition"] = content_disposition_header(True, job.filename)
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -95,6 +96,10 @@ class Promise(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        """The public promise page (admin's "Visa på webbplatsen" leads there)."""
+        return reverse("public:promise", args=[self.slug])
 
     @property
     def title(self) -> str:

@@ -56,8 +56,33 @@ def whole_numbers(values) -> set[int]:
     return {int(value) for value in values if value.isdigit()}
 
 
+class ExportedDiff(resources.Diff):
+    """The import preview's columns as the export writes them.
+
+    django-import-export reads a preview's cells by attribute only, so columns computed by
+    `dehydrate_*` (the promise, the partners) showed empty on every row.
+    """
+
+    def __init__(self, resource, instance, new):
+        super().__init__(resource, instance, new)
+        self.left = self._exported(resource, None if new else instance)
+
+    def compare_with(self, resource, instance):
+        self.right = self._exported(resource, instance)
+
+    @staticmethod
+    def _exported(resource, instance) -> list:
+        fields = resource.get_import_fields()
+        if instance is None:
+            return ["" for _field in fields]
+        return [resource.export_field(field, instance) for field in fields]
+
+
 class ScopedResource(resources.ModelResource):
     """A resource bound to the user who imports or exports."""
+
+    def get_diff_class(self):
+        return ExportedDiff
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)

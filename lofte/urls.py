@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from followup.review.start import start_page
+
 from . import views
 from .admin_scope import view_on_site
 
@@ -16,6 +18,8 @@ urlpatterns = [
         admin.site.admin_view(view_on_site),
         name="admin_view_on_site",
     ),
+    # Admin opens on what needs doing (followup/review/start.py), not on a list of models.
+    path("admin/", admin.site.admin_view(start_page), name="admin_start"),
     path("admin/", admin.site.urls),
     path("accounts/", include("lofte.login_links")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -29,6 +29,8 @@ def test_bench_smoke_measures_every_view(tmp_path):
         "report form",
         "admin report list, coordinator (submitted)",
         "admin report list, superuser (all reports, page 1)",
+        "admin start page, coordinator",
+        "admin start page, superuser (10 promises a page)",
         "follow-up page (published)",
         "draft page with indicators",
         "draft PDF render",

@@ -303,7 +303,10 @@ def test_overview_and_reminders_count_what_each_partner_owes(client, joint):
     assert set(owing) == {joint["lead"].pk, joint["poseidon"].pk}
 
     client.force_login(make_coordinator(joint["promise"]))
-    client.post(reverse("admin:followup_reportingperiod_remind", args=[joint["period"].pk]))
+    client.post(
+        reverse("admin:followup_reportingperiod_remind", args=[joint["period"].pk]),
+        {"confirm": "1"},
+    )
     assert sorted(m.to[0] for m in mail.outbox) == [
         "bostadsbolaget@example.org",
         "poseidon@example.org",

@@ -90,7 +90,7 @@ def test_period_list_links_to_the_overview(client, round_):
 
 def test_reminders_go_to_partners_behind_only(client, round_):
     client.force_login(round_["coordinator"])
-    response = client.post(remind_url(round_["period"]), follow=True)
+    response = client.post(remind_url(round_["period"]), {"confirm": "1"}, follow=True)
     assert sorted(m.to[0] for m in mail.outbox) == ["backaik@example.org", "fambo@example.org"]
     assert "2 påminnelser skickades." in response.content.decode()
     assert Reminder.objects.filter(kind=Reminder.Kind.MANUAL).count() == 2
@@ -101,7 +101,7 @@ def test_reminders_go_to_partners_behind_only(client, round_):
 def test_reminders_only_to_the_ticked_partner(client, round_):
     club = round_["promise"].partners.get(name="Backa IK")
     client.force_login(round_["coordinator"])
-    client.post(remind_url(round_["period"]), {"partner": [club.pk]})
+    client.post(remind_url(round_["period"]), {"partner": [club.pk], "confirm": "1"})
     assert [m.to[0] for m in mail.outbox] == ["backaik@example.org"]
 
 
@@ -110,8 +110,42 @@ def test_closed_round_sends_no_reminders(client, round_):
     period.is_open = False
     period.save()
     client.force_login(round_["coordinator"])
-    client.post(remind_url(period))
+    client.post(remind_url(period), {"confirm": "1"})
     assert mail.outbox == []
+
+
+def test_reminding_first_shows_who_will_be_mailed_and_what(client, round_):
+    fambo = round_["promise"].partners.get(name="Familjebostäder").memberships.get().user
+    fambo.first_name, fambo.last_name = "Fia", "<Berg>"
+    fambo.save()
+    client.force_login(round_["coordinator"])
+    response = client.post(remind_url(round_["period"]))
+    page = response.content.decode()
+    assert mail.outbox == [] and not Reminder.objects.exists()
+    assert "Fia &lt;Berg&gt;" in page and "fambo@example.org" in page
+    assert "backaik@example.org" in page
+    assert "ellen@example.org" not in page  # not behind
+    assert "Påminnelse: rapportera för Våren 2025" in page
+    assert "Skicka 2 påminnelser" in page
+    # The ticked partner alone, kept through the confirmation.
+    club = round_["promise"].partners.get(name="Backa IK")
+    page = client.post(remind_url(round_["period"]), {"partner": [club.pk]}).content.decode()
+    assert "backaik@example.org" in page and "fambo@example.org" not in page
+    assert f'name="partner" value="{club.pk}"' in page
+    assert "Skicka 1 påminnelse" in page
+
+
+def test_overview_sorts_by_least_progress_and_marks_only_those_behind(client, round_):
+    client.force_login(round_["coordinator"])
+    response = client.get(overview_url(round_["period"]), {"ordning": "framsteg"})
+    assert [row.partner.name for row in response.context["rows"]] == [
+        "Backa IK",
+        "Familjebostäder",
+        "Ellen Keyskolan",
+    ]
+    page = response.content.decode()
+    assert page.count('class="behind"') == 2
+    assert "dagar kvar" in page or "sista dagen" in page
 
 
 def test_other_coordinator_gets_404(client, round_):

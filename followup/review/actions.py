@@ -94,7 +94,7 @@ def render_return_page(modeladmin, request, queryset, form, *, action: str | Non
         "title": _("Return reports for completion"),
         "opts": opts,
         "form": form,
-        "reports": queryset.select_related("sub_promise", "period"),
+        "reports": queryset.select_related("sub_promise", "period").prefetch_related("figures"),
         "action": action,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "media": modeladmin.media,

@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Subquery, When
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -41,7 +44,7 @@ from parties.models import Partner
 
 from . import actions as review_actions
 from . import renewal
-from .reminders import remind_partners, round_progress
+from .reminders import planned_reminders, remind_partners, reminder_preview, round_progress
 from .resources import StatusReportResource
 
 # Renewal reads the reports (what is unfinished), so the follow-up adds it to the promise's admin.
@@ -91,13 +94,18 @@ class ReportingPeriodAdmin(ScopedAdmin):
         """Per partner: how many of its sub-promises are reported, and who has not begun."""
         period = self._get_period(request, object_id)
         rows = round_progress(period)
+        by_progress = request.GET.get("ordning") == "framsteg"
+        if by_progress:  # least progress first: who to call
+            rows.sort(key=lambda row: (row.percent, row.partner.name))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Overview: %(period)s") % {"period": period.name},
             "opts": self.opts,
             "original": period,
             "period": period,
+            "days_left": (period.deadline - timezone.localdate()).days,
             "rows": rows,
+            "by_progress": by_progress,
             "behind": [row for row in rows if row.behind],
             "not_begun": [row for row in rows if not row.begun and row.total],
             "sub_promises": SubPromise.objects.filter(
@@ -114,7 +122,8 @@ class ReportingPeriodAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/followup/reportingperiod/overview.html", context)
 
     def remind_view(self, request, object_id):
-        """Reminds the reporters of the partners that are behind (or of those picked)."""
+        """Reminds the reporters of the partners that are behind (or of those picked),
+        after a page that shows who will be mailed and what."""
         period = self._get_period(request, object_id)
         if not self.has_change_permission(request, period):
             raise Http404
@@ -125,6 +134,21 @@ class ReportingPeriodAdmin(ScopedAdmin):
         behind = {row.partner.pk for row in round_progress(period) if row.behind}
         picked = {int(pk) for pk in request.POST.getlist("partner") if pk.isdigit()}
         partners = Partner.objects.filter(pk__in=(picked & behind) if picked else behind)
+        if "confirm" not in request.POST:
+            planned = planned_reminders(period, partners)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Send reminders?"),
+                "opts": self.opts,
+                "period": period,
+                "planned": planned,
+                "partners": sorted({name for p in planned for name in p.partners}),
+                "picked": sorted(picked & behind),
+                "preview": reminder_preview(period, planned[0]) if planned else None,
+            }
+            return TemplateResponse(
+                request, "admin/followup/reportingperiod/remind_confirm.html", context
+            )
         sent = remind_partners(period, partners)
         self.log_change(request, period, _("Sent %(count)d reminders") % {"count": sent})
         self.message_user(
@@ -150,6 +174,89 @@ class ReportFigureInline(ScopedTabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A filter that applies `default` until the user picks another choice or "all".
+
+    Django's own "All" choice is the absent parameter; here the absent parameter is the
+    default, so "all" is a value of its own. The default is the list's opening view only:
+    an export built on the list (django-import-export's) takes every report unless filtered.
+    """
+
+    default = None
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        match = request.resolver_match
+        self.applies_default = match is not None and match.url_name.endswith("_changelist")
+
+    def effective_value(self) -> str:
+        return self.value() or (self.default if self.applies_default else "all")
+
+    def choices(self, changelist):
+        value = self.effective_value()
+        yield {
+            "selected": value == "all",
+            "query_string": changelist.get_query_string({self.parameter_name: "all"}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class RoundFilter(DefaultChoiceFilter):
+    """The open rounds by default; or one round (of the user's promises), or all."""
+
+    title = _("reporting round")
+    parameter_name = "period__id__exact"  # as Django's own filter named it
+    default = "open"
+
+    def lookups(self, request, model_admin):
+        periods = (
+            ReportingPeriod.objects.coordinated_by(request.user)
+            .select_related("promise")
+            .order_by("promise__area", "-deadline", "pk")
+        )
+        return [("open", _("Open rounds")), *((p.pk, str(p)) for p in periods)]
+
+    def queryset(self, request, queryset):
+        value = self.effective_value()
+        if value == "all":
+            return queryset
+        if value == "open":
+            return queryset.filter(period__is_open=True)
+        if not (str(value).isdigit() and len(str(value)) < 10):  # no id the column holds
+            return queryset.none()
+        return queryset.filter(period=value)
+
+
+class StateFilter(DefaultChoiceFilter):
+    """The reports waiting for review by default; or those in another state, or all."""
+
+    title = _("state")
+    parameter_name = "state__exact"  # as Django's own filter named it
+    default = StatusReport.State.SUBMITTED
+
+    def lookups(self, request, model_admin):
+        return [
+            (StatusReport.State.SUBMITTED, _("Waiting for review")),
+            (StatusReport.State.RETURNED, StatusReport.State.RETURNED.label),
+            (StatusReport.State.APPROVED, StatusReport.State.APPROVED.label),
+            (StatusReport.State.DRAFT, StatusReport.State.DRAFT.label),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.effective_value()
+        if value == "all":
+            return queryset
+        if value not in StatusReport.State.values:
+            return queryset.none()
+        return queryset.filter(state=value)
 
 
 class PartnerFilter(BoundedChoicesMixin, admin.SimpleListFilter):
@@ -210,17 +317,12 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
     # Imports go into closed rounds, or into open ones only when the coordinator says so.
     import_form_class = StatusReportImportForm
     confirm_form_class = StatusReportConfirmImportForm
-    list_display = [
-        "sub_promise",
-        "focus_area",
-        "lead_partner",
-        "period",
-        "status",
-        "state",
-        "submitted_at",
-        "submitted_by",
-    ]
-    list_filter = ["period", "sub_promise__focus_area", PartnerFilter, "status", "state"]
+    # What a reviewer needs, fitting 1280 px: the focus area and who submitted are filters
+    # and on the report's page.
+    list_display = ["sub_promise", "lead_partner", "round_name", "status", "state", "submitted"]
+    list_display_links = ["sub_promise"]
+    # The list opens on the open rounds' reports waiting for review.
+    list_filter = [RoundFilter, StateFilter, "sub_promise__focus_area", PartnerFilter, "status"]
     list_select_related = ["sub_promise__focus_area", "period__promise", "submitted_by"]
     search_fields = ["sub_promise__title", "achieved", "obstacles", "next_steps"]
     autocomplete_fields = ["sub_promise", "period"]
@@ -291,6 +393,14 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
     def lead_partner(self, obj: StatusReport) -> str:
         return obj.lead_partner_name or "–"
 
+    @admin.display(description=_("round"), ordering="period__deadline")
+    def round_name(self, obj: StatusReport) -> str:
+        return obj.period.name
+
+    @admin.display(description=_("submitted"), ordering="submitted_at")
+    def submitted(self, obj: StatusReport) -> str:
+        return date_format(localtime(obj.submitted_at), "j M Y") if obj.submitted_at else "–"
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
@@ -355,11 +465,44 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
             .first()
         )
 
+    def get_fields(self, request, obj=None):
+        # The version only guards against two saves at once; it says nothing to a reviewer.
+        return [f for f in super().get_fields(request, obj) if f != "version"]
+
+    def next_to_review(self, request, report: StatusReport) -> StatusReport | None:
+        """The report to review after this one: submitted, in this round first, oldest first."""
+        return (
+            self.get_queryset(request)
+            .filter(state=StatusReport.State.SUBMITTED)
+            .exclude(pk=report.pk)
+            .select_related("sub_promise", "period")
+            .order_by(
+                Case(When(period=report.period_id, then=0), default=1),
+                F("submitted_at").asc(nulls_last=True),
+                "pk",
+            )
+            .first()
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         report = self.get_object(request, object_id)
         extra_context = dict(extra_context or {})
         if report is not None:
+            # A review page: the partner's words are read, never saved over.
+            extra_context.update(
+                show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+            )
+            responsibilities = Responsibility.objects.filter(
+                sub_promise=report.sub_promise_id
+            ).values_list("role", "partner__name")
+            extra_context["lead_partners"] = sorted(
+                name for role, name in responsibilities if role == Responsibility.Role.LEAD
+            )
+            extra_context["co_partners"] = sorted(
+                name for role, name in responsibilities if role == Responsibility.Role.CO
+            )
             extra_context["previous_report"] = self.previous_report(request, report)
+            extra_context["next_report"] = self.next_to_review(request, report)
             extra_context["can_review"] = (
                 report.state == StatusReport.State.SUBMITTED
                 and self.has_change_permission(request, report)

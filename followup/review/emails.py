@@ -45,24 +45,30 @@ def send_reminder(
     *, period: ReportingPeriod, users: Iterable, kind: str, unfinished: int, partner=None
 ) -> int:
     """Reminds reporters that reports for `period` are not yet submitted."""
+    return send_each(
+        users, reminder_subject(period), REMINDER, reminder_context(period, kind, unfinished)
+    )
+
+
+REMINDER = "followup/review/emails/reminder.txt"
+
+
+def reminder_subject(period: ReportingPeriod) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Reminder: report for %(period)s by %(deadline)s") % {
+        return _("Reminder: report for %(period)s by %(deadline)s") % {
             "period": period.name,
             "deadline": period.deadline.isoformat(),
         }
-    return send_each(
-        users,
-        subject,
-        "followup/review/emails/reminder.txt",
-        {
-            "period": period,
-            "promise": period.promise,
-            "partner": partner,
-            "kind": kind,
-            "unfinished": unfinished,
-            "portal_url": portal_url(),
-        },
-    )
+
+
+def reminder_context(period: ReportingPeriod, kind: str, unfinished: int) -> dict:
+    return {
+        "period": period,
+        "promise": period.promise,
+        "kind": kind,
+        "unfinished": unfinished,
+        "portal_url": portal_url(),
+    }
 
 
 def send_highlight_notice(highlight_id: int) -> int:
