@@ -5,11 +5,13 @@ autocomplete and related-object choices all go through the models' `coordinated_
 querysets, so another promise's objects are absent (404 on their change pages).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -153,6 +155,24 @@ class ScopedImportExportMixin:
         # A file with any error imports nothing, not the rows that happened to be valid.
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
+
+    def process_result(self, result, request):
+        """A file that fails its checks when confirmed (its data changed since the preview)
+        was rolled back: say so, row by row, instead of django-import-export's "done"."""
+        if not result.has_validation_errors():
+            return super().process_result(result, request)
+        rows = " ".join(
+            _("Row %(number)s: %(reasons)s")
+            % {"number": row.number, "reasons": " ".join(row.error.messages)}
+            for row in result.invalid_rows
+        )
+        messages.error(
+            request,
+            _("Nothing was imported: the file no longer passes the checks. %(rows)s")
+            % {"rows": rows},
+        )
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
