@@ -51,7 +51,10 @@ mutate: install
 		$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) > mutants/run.log 2>&1 \
 		|| { tail -c 3000 mutants/run.log; exit 1; }
 	tr '\r' '\n' < mutants/run.log | grep -E 'mutations/second|done in' | tail -2
-	$(BIN)/python mutation/report.py
+	$(BIN)/python mutation/report.py; status=$$?; \
+		$(BIN)/pytest mutation/test_template_mutants.py -q -s -p no:xdist > mutants/templates.log 2>&1; \
+		templates=$$?; grep -E 'template mutants|survived: template' mutants/templates.log; \
+		exit $$(( status || templates ))
 
 # Two gunicorn servers on one PostgreSQL (DATABASE_URL, or the local lofte database that
 # .ci/run creates), 100 simulated reporters for 60 s, then a check of the database.

@@ -65,7 +65,11 @@ IN_DOCUMENT = {
     "lofte.FocusArea.rationale",
     "lofte.Commitment.text",
     "lofte.SubPromise.title",
+    "lofte.SubPromise.indicator_label",
+    "lofte.SubPromise.indicator_unit",
+    "followup.ReportFigure.unit (counted)",
     "parties.Partner.name",
+    "parties.Partner.name (co-partner)",
     "followup.FollowUp.title",
     "followup.FollowUp.intro",
     "followup.FollowUp.closing_words",
@@ -101,9 +105,10 @@ class Markers:
     def __init__(self):
         self.by_field: dict[str, str] = {}
 
-    def fill(self, obj):
+    def fill(self, obj, *, role: str = ""):
+        """Fills `obj`'s text fields; a second object of a model gets its own `role`."""
         for field in text_fields(type(obj)):
-            key = label(type(obj), field)
+            key = label(type(obj), field) + (f" ({role})" if role else "")
             marker = self.by_field.setdefault(key, f"<b>{len(self.by_field) + 1}</b>")
             assert len(marker) <= (field.max_length or 10_000), key
             setattr(obj, field.name, marker)
@@ -125,7 +130,7 @@ def marked():
     )
     area = m.fill(FocusArea(promise=promise, position=1))
     commitment = m.fill(Commitment(focus_area=area, position=1))
-    lead, co = m.fill(Partner()), Partner.objects.create(name="Medverkande part")
+    lead, co = m.fill(Partner()), m.fill(Partner(), role="co-partner")
     promise.partners.add(lead, co)
     sub = m.fill(
         SubPromise(focus_area=area, position=1, indicator_target=Decimal(10)),
@@ -151,6 +156,10 @@ def marked():
         )
     )
     m.fill(ReportFigure(report=report, position=1, value=Decimal(1000)))
+    # The figure the indicator table shows is the one labelled as the sub-promise's indicator.
+    counted = m.fill(ReportFigure(report=report, position=2, value=Decimal(900)), role="counted")
+    counted.label = sub.indicator_label
+    counted.save()
     contribution = m.fill(Contribution(report=report, partner=co, state="ready", ready_at=now))
     m.fill(ContributionFigure(contribution=contribution, position=1, value=Decimal(5)))
     problem = m.fill(Problem(promise=promise, position=1))
@@ -176,7 +185,7 @@ def marked():
         )
     )
     m.fill(Highlight(follow_up=follow_up, report=report, position=1))
-    filled = {key.rsplit(".", 1)[0] for key in m.by_field}
+    filled = {key.split(" ")[0].rsplit(".", 1)[0] for key in m.by_field}
     return promise, follow_up, m.by_field, filled
 
 
