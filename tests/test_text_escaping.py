@@ -253,3 +253,29 @@ def test_public_pages_and_data_show_every_text_escaped(client, marked):
     assert {"lofte.Promise.text", "lofte.SubPromise.title", "followup.StatusReport.achieved"} <= (
         shown
     )
+
+
+def test_admin_pages_show_every_text_escaped(client, marked):
+    """The coordinator's pages show the private fields too, but never as markup."""
+    promise, follow_up, markers, _ = marked
+    report = StatusReport.objects.get()
+    client.force_login(make_coordinator(promise))
+    urls = [
+        reverse("admin:followup_statusreport_changelist"),
+        reverse("admin:followup_statusreport_change", args=[report.pk]),
+        reverse("admin:lofte_subpromise_change", args=[report.sub_promise_id]),
+        reverse("admin:followup_followup_change", args=[follow_up.pk]),
+        reverse("admin:outcomes_indicator_changelist"),
+    ]
+    shown = set()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert sorted(key for key, marker in markers.items() if marker in page) == [], url
+        shown |= {key for key, marker in markers.items() if html.escape(marker) in page}
+    assert {
+        "followup.StatusReport.obstacles",
+        "followup.StatusReport.review_comment",
+        "followup.Highlight.text",
+    } <= shown
