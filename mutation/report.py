@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DETECTED = {"killed", "timeout", "segfault", "caught by type check"}
-UNTESTED = {"survived", "no tests", "suspicious"}
+DETECTED = {"killed", "segfault", "caught by type check"}
+# A timeout may be a mutant that loops (caught) or a slow session on a busy machine: it is
+# not counted as killed, and is listed with the survivors to run again.
+UNTESTED = {"survived", "no tests", "suspicious", "timeout"}
 
 
 def equivalent() -> dict[str, str]:
@@ -50,7 +52,10 @@ def main() -> int:
         kind = "killed" if status in DETECTED else "equivalent" if name in reasons else status
         per_module[module_of(name)][kind] += 1
 
-    print(f"{'module':40} {'mutants':>8} {'killed':>7} {'equiv.':>7} {'survived':>9} {'score':>7}")
+    print(
+        f"{'module':40} {'mutants':>8} {'not run':>8} {'killed':>7} {'equiv.':>7}"
+        f" {'survived':>9} {'score':>7}"
+    )
     total = collections.Counter()
     for module, counts in sorted(per_module.items()):
         total.update(counts)
@@ -75,13 +80,15 @@ def main() -> int:
 
 
 def row(module: str, counts: collections.Counter) -> str:
-    counted = sum(counts.values()) - counts["skipped"]
+    total = sum(counts.values()) - counts["skipped"]
+    not_run = counts["not checked"]  # a run stopped before it reached them
+    counted = total - not_run
     killed = counts["killed"]
     equivalent = counts["equivalent"]
     survived = counted - killed - equivalent
     # Equivalent mutants cannot be killed, so they are not held against the score.
     score = killed / (counted - equivalent) if counted > equivalent else 1.0
-    return f"{module:40} {counted:8} {killed:7} {equivalent:7} {survived:9} {score:7.1%}"
+    return f"{module:40} {total:8} {not_run:8} {killed:7} {equivalent:7} {survived:9} {score:7.1%}"
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ pytestmark = pytest.mark.django_db
 
 # Everything a spreadsheet (Excel, LibreOffice) would run as a formula if a cell began with it.
 FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+# Test ids without quotes or control characters, so that a test can be named to run alone.
+FORMULA_NAMES = ["equals", "plus", "minus", "at", "tab", "carriage-return"]
 REPORT_HEADER = "löfte,omgång,dellöfte-id,status,vad som gjorts,hinder,nästa steg\n"
 HEADER = (
     "löfte,fokusområde,nummer,rubrik,beskrivning,indikator,enhet,mål,"
@@ -86,7 +88,7 @@ def confirm(client, model: str, preview_response):
 # --- Formula escaping ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("start", FORMULA_STARTS, ids=repr)
+@pytest.mark.parametrize("start", FORMULA_STARTS, ids=FORMULA_NAMES)
 def test_every_export_escapes_each_formula_start(client, backa, start):
     text = f"{start}SUMMA(A1:A9)"
     backa["sub"].title = text
@@ -117,7 +119,11 @@ def test_every_export_escapes_each_formula_start(client, backa, start):
     assert report_row["dellöfte"] == f"'{text}"
 
 
-@pytest.mark.parametrize("text", ["=1+1", "-5 grader", "@kommun", "'citat'", "Vanlig"])
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "-5 grader", "@kommun", "'citat'", "Vanlig"],
+    ids=["formula", "minus", "at", "quoted", "plain"],
+)
 def test_exported_cells_import_back_as_they_were(client, backa, text):
     backa["sub"].title = text
     backa["sub"].save()
