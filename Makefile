@@ -8,7 +8,7 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker test setup install lock lint format messages bench loadtest loadtest-public clean
+.PHONY: run serve worker test setup install lock lint format messages bench loadtest loadtest-public mutate clean
 
 # The development server and a task worker (publishing, email), stopped together by Ctrl-C.
 run: setup
@@ -38,6 +38,23 @@ test: setup
 # bench/results/latest.json. Uses a database of its own. Not part of `make test`.
 bench: install
 	$(BIN)/python -m bench.run
+
+# Mutation testing of the modules that hold our rules (pyproject's [tool.mutmut], see
+# mutation/README.md): each mutant is tested by the tests that run its code, two at a time
+# on a copy of one migrated SQLite database. Prints the score and the survivors; not part
+# of `make test`. MUTATE_CHILDREN=1 on a busy machine.
+MUTATE_CHILDREN ?= 2
+mutate: install
+	rm -rf mutants
+	mkdir mutants
+	LOFTE_MUTATION_TEMPLATE_DB=$(CURDIR)/mutants/template.sqlite3 DJANGO_CONN_MAX_AGE=0 \
+		$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) > mutants/run.log 2>&1 \
+		|| { tail -c 3000 mutants/run.log; exit 1; }
+	tr '\r' '\n' < mutants/run.log | grep -E 'mutations/second|done in' | tail -2
+	$(BIN)/python mutation/report.py; status=$$?; \
+		$(BIN)/pytest mutation/test_template_mutants.py -q -s -p no:xdist > mutants/templates.log 2>&1; \
+		templates=$$?; grep -E 'template mutants|survived: template' mutants/templates.log; \
+		exit $$(( status || templates ))
 
 # Two gunicorn servers on one PostgreSQL (DATABASE_URL, or the local lofte database that
 # .ci/run creates), 100 simulated reporters for 60 s, then a check of the database.

@@ -6,16 +6,17 @@ querysets, so another promise's objects are absent (404 on their change pages).
 """
 
 import tablib
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponse
-from django.urls import path
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -271,6 +272,24 @@ class ScopedImportExportMixin(BoundUploadMixin, QueuedExportMixin):
         # A file with any error imports nothing, not the rows that happened to be valid.
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
+
+    def process_result(self, result, request):
+        """A file that fails its checks when confirmed (its data changed since the preview)
+        was rolled back: say so, row by row, instead of django-import-export's "done"."""
+        if not result.has_validation_errors():
+            return super().process_result(result, request)
+        rows = " ".join(
+            _("Row %(number)s: %(reasons)s")
+            % {"number": row.number, "reasons": " ".join(row.error.messages)}
+            for row in result.invalid_rows
+        )
+        messages.error(
+            request,
+            _("Nothing was imported: the file no longer passes the checks. %(rows)s")
+            % {"rows": rows},
+        )
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

@@ -106,6 +106,34 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         database.setdefault("TEST", {})["NAME"] = str(path)
 
 
+if os.environ.get("LOFTE_MUTATION_TEMPLATE_DB"):
+    # `make mutate` runs the tests once per mutant, each time in a new pytest session forked
+    # from one process: migrating a new database every time would cost more than the tests.
+    # The first session migrates a template database; every session (every mutant) then
+    # works on its own copy of it, so that two mutants tested at once never share a file.
+    @pytest.fixture(scope="session")
+    def django_db_setup(django_db_blocker, tmp_path_factory):
+        import shutil
+        from pathlib import Path
+
+        from django.conf import settings
+        from django.db import connections
+
+        template = Path(os.environ["LOFTE_MUTATION_TEMPLATE_DB"])
+        database = settings.DATABASES["default"]
+        assert database["ENGINE"] == "django.db.backends.sqlite3", "mutation runs use SQLite"
+        with django_db_blocker.unblock():
+            if not template.exists():
+                database.setdefault("TEST", {})["NAME"] = str(template)
+                connections["default"].creation.create_test_db(verbosity=0, serialize=False)
+                connections["default"].close()
+            copy = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+            shutil.copyfile(template, copy)
+            connections["default"].close()
+            database["NAME"] = connections["default"].settings_dict["NAME"] = str(copy)
+        yield
+
+
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
