@@ -240,9 +240,13 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         return obj.focus_area.promise.slug
 
     def _partners_of(self, obj: SubPromise, role: str) -> str:
-        return f"{LIST_SEPARATOR} ".join(
-            r.partner.name for r in obj.responsibilities.all() if r.role == role
-        )
+        if hasattr(obj, "_import_wanted"):  # as a row of the import will leave it
+            names = [partner.name for partner, r in obj._import_wanted.items() if r == role]
+        elif obj.pk in self._current:  # as it is, read before the import (no query)
+            names = [name for name, (_pk, r) in self._current[obj.pk].items() if r == role]
+        else:
+            names = [r.partner.name for r in obj.responsibilities.all() if r.role == role]
+        return f"{LIST_SEPARATOR} ".join(names)
 
     def dehydrate_lead_partner(self, obj: SubPromise) -> str:
         return self._partners_of(obj, Responsibility.Role.LEAD)

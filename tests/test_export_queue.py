@@ -86,7 +86,9 @@ def test_a_big_export_is_prepared_by_a_worker_and_linked_when_ready(
     page = client.get(page_url).content.decode()
     assert "Filen är klar." in page and file_url in page
     download = client.get(file_url)
-    assert download.headers["Content-Disposition"].startswith('attachment; filename="SubPromise-')
+    assert download.headers["Content-Disposition"].startswith(
+        "attachment; filename*=utf-8''dell%C3%B6ften-"
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(download.content)).active
     titles = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     # Only the coordinator's promise, formulas defused, as the inline export does.

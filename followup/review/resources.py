@@ -86,6 +86,8 @@ class StatusReportResource(BulkImportMixin, ScopedResource):
         self._periods: dict[tuple[int, str], ReportingPeriod] = {}
         self._sub_promises: dict[tuple[int, int], SubPromise] = {}
         self._existing: dict[tuple[int, int], StatusReport] = {}
+        # Each existing report's contributions as the export writes them.
+        self._contributions_read: dict[int, str] = {}
 
     def dehydrate_promise(self, obj: StatusReport) -> str:
         return obj.period.promise.slug
@@ -103,6 +105,8 @@ class StatusReportResource(BulkImportMixin, ScopedResource):
     def dehydrate_contributions(self, obj: StatusReport) -> str:
         if obj.pk is None:  # a report the import is creating has none
             return ""
+        if obj.pk in self._contributions_read:  # read before the import (the preview's diff)
+            return self._contributions_read[obj.pk]
         return "\n\n".join(
             f"{c.partner.name} ({c.get_state_display().lower()}): {c.achieved}"
             for c in obj.contributions.all()
@@ -180,6 +184,7 @@ class StatusReportResource(BulkImportMixin, ScopedResource):
             report.period = periods_by_pk[report.period_id]
             report.sub_promise = self._sub_promises[report.period.promise_id, report.sub_promise_id]
             self._existing[report.period_id, report.sub_promise_id] = report
+            self._contributions_read[report.pk] = self.dehydrate_contributions(report)
         self.fields["period"].widget.prime(
             {(by_pk[p.promise_id].slug, p.name): p for p in self._periods.values()}
         )
