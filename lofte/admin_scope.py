@@ -87,6 +87,7 @@ class BoundedChoicesMixin:
     search: str = ""
     searchable: bool = False
     more: bool = False
+    found: int = 0
 
     def has_output(self):
         # A search that finds one choice, or none, still shows its box.
@@ -114,6 +115,7 @@ class BoundedChoicesMixin:
         missing = wanted - {str(obj.pk) for obj in rows}
         if missing:
             rows += list(in_scope.filter(pk__in=missing))
+        self.found = len(rows)
         return rows
 
     def kept_parameters(self, changelist) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Case, Exists, F, OuterRef, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -209,20 +209,34 @@ class DefaultChoiceFilter(admin.SimpleListFilter):
             }
 
 
-class RoundFilter(DefaultChoiceFilter):
-    """The open rounds by default; or one round (of the user's promises), or all."""
+class RoundFilter(BoundedChoicesMixin, DefaultChoiceFilter):
+    """The open rounds by default; or one round (of the user's promises), or all: at most
+    MAX_FILTER_CHOICES rounds listed, the rest found by name or area."""
 
     title = _("reporting round")
     parameter_name = "period__id__exact"  # as Django's own filter named it
     default = "open"
 
+    def __init__(self, request, params, model, model_admin):
+        self.pop_search(params, "period")
+        super().__init__(request, params, model, model_admin)
+
     def lookups(self, request, model_admin):
-        periods = (
+        value = self.value()
+        periods = self.bounded(
             ReportingPeriod.objects.coordinated_by(request.user)
             .select_related("promise")
-            .order_by("promise__area", "-deadline", "pk")
+            .order_by("promise__area", "-deadline", "pk"),
+            [value] if value not in (None, "all", "open") else [],
+            lambda periods, term: periods.filter(
+                Q(name__icontains=term) | Q(promise__area__icontains=term)
+            ),
         )
         return [("open", _("Open rounds")), *((p.pk, str(p)) for p in periods)]
+
+    def choices(self, changelist):
+        self.kept = self.kept_parameters(changelist)
+        yield from super().choices(changelist)
 
     def queryset(self, request, queryset):
         value = self.effective_value()
