@@ -46,7 +46,7 @@ def test_big_export_page_waits_for_the_worker_then_links_the_file(
     assert_accessible(page)
 
     assert run_queued_tasks() == 1
-    link = page.get_by_role("link", name="Ladda ner SubPromise-")
+    link = page.get_by_role("link", name="Ladda ner dellöften-")
     expect(link).to_be_visible(timeout=20_000)
     assert_accessible(page)
     with page.expect_download() as download:

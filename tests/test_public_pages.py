@@ -9,6 +9,7 @@ import re
 import pypdf
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import reverse
 
 from .conftest import (
@@ -233,6 +234,7 @@ def test_no_private_field_reaches_any_public_output(client, world, language):
     world.follow_up.highlights.create(
         report=world.silent.reports.get(period=world.autumn), position=1, text="Trapphusvärdar."
     )
+    call_command("freeze_follow_ups", verbosity=0)  # as publishing does: served, not rendered
     client.cookies["django_language"] = language
     for url in public_urls(world):
         response = client.get(url)

@@ -42,6 +42,9 @@ NO_SHOWN_TEXT = {
     "lofte.Responsibility": "which partner leads: ids and a choice",
     "followup.Reminder": "who was reminded when: ids, a choice and a time",
     "lofte.OutgoingEmail": "an email on its way: never shown on a page",
+    "lofte.ExportJob": "a worker's export: the list's query, a file name and an error",
+    "followup.DraftPdf": "a worker's draft PDF: a content key and an error",
+    "lofte.MailThrottle": "a count under an HMAC key: never shown",
 }
 # Codes, not prose: Kolada's KPI and place ids are checked against Kolada's own format.
 NOT_FREE_TEXT = {"kolada_kpi", "kolada_municipality", "kolada_ou", "kolada_result"}
