@@ -459,13 +459,14 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
 
 
 def build_public() -> dict:
-    """The real Hisings Backa promise with its published follow-up (frozen on the first
-    request, by whichever server gets it first)."""
+    """The real Hisings Backa promise with its published follow-up, frozen as `make setup`
+    freezes it (a public request never renders)."""
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    call_command("freeze_follow_ups", verbosity=0)
     return {"slug": "hisings-backa-2024-2025"}
 
 

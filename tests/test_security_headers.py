@@ -196,7 +196,7 @@ def test_public_pages_and_admin_show_no_policy_violation(
     page.goto(base + reverse("admin:parties_partner_changelist"))
     expect(page.locator("#result_list")).to_be_visible()
     page.goto(base + reverse("admin:followup_reportingperiod_overview", args=[world.autumn.pk]))
-    expect(page.locator("progress.partner-progress").first).to_be_visible()
+    expect(page.locator(".round-progress progress").first).to_be_visible()
     page.goto(base + reverse("admin:followup_statusreport_change", args=[submitted.pk]))
     expect(page.get_by_role("heading", name="Granskning")).to_be_visible()
     display = "getComputedStyle(document.querySelector('.review-panels')).display"
