@@ -399,25 +399,9 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
                 )
             )
             started = time.monotonic()
-            locust = subprocess.Popen(  # noqa: S603 (our own locustfile, fixed arguments)
-                [
-                    str(BIN / "locust"),
-                    "--locustfile=loadtest/locustfile.py",
-                    "--headless",
-                    f"--users={users + 1}",
-                    f"--spawn-rate={max(users // 10, 2)}",
-                    f"--run-time={seconds}s",
-                    "--stop-timeout=10",
-                    "--only-summary",
-                    "--loglevel=WARNING",
-                    f"--host={plan['hosts'][0]}",
-                ],
-                cwd=ROOT,
-                env={
-                    **os.environ,
-                    "LOADTEST_PLAN": str(plan_path),
-                    "LOADTEST_OUTCOME": str(outcome_path),
-                },
+            reporters_and_coordinator = users + 1
+            locust = start_locust(
+                "locustfile.py", reporters_and_coordinator, seconds, plan, plan_path, outcome_path
             )
             # Published while the reporters save: the worker renders, the servers answer.
             time.sleep(seconds / 4)
@@ -468,6 +452,29 @@ def build_public() -> dict:
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     call_command("freeze_follow_ups", verbosity=0)
     return {"slug": "hisings-backa-2024-2025"}
+
+
+def start_locust(
+    locustfile: str, users: int, seconds: int, plan: dict, plan_path: Path, outcome_path: Path
+) -> subprocess.Popen:
+    """Locust, headless, running `loadtest/<locustfile>` against the first server; the plan
+    and the outcome travel through the files the environment names."""
+    return subprocess.Popen(  # noqa: S603 (our own locustfile, fixed arguments)
+        [
+            str(BIN / "locust"),
+            f"--locustfile=loadtest/{locustfile}",
+            "--headless",
+            f"--users={users}",
+            f"--spawn-rate={max(users // 10, 2)}",
+            f"--run-time={seconds}s",
+            "--stop-timeout=10",
+            "--only-summary",
+            "--loglevel=WARNING",
+            f"--host={plan['hosts'][0]}",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LOADTEST_PLAN": str(plan_path), "LOADTEST_OUTCOME": str(outcome_path)},
+    )
 
 
 def start_servers(ports: list[int], workers: int, env: dict) -> list[subprocess.Popen]:
@@ -524,26 +531,7 @@ def run_readers(args, users: int, seconds: int, workers: int, database_url: str,
         plan_path.write_text(json.dumps(plan))
         try:
             servers = start_servers(ports, workers, env)
-            locust = subprocess.Popen(  # noqa: S603 (our own locustfile, fixed arguments)
-                [
-                    str(BIN / "locust"),
-                    "--locustfile=loadtest/readers.py",
-                    "--headless",
-                    f"--users={users}",
-                    f"--spawn-rate={max(users // 10, 2)}",
-                    f"--run-time={seconds}s",
-                    "--stop-timeout=10",
-                    "--only-summary",
-                    "--loglevel=WARNING",
-                    f"--host={plan['hosts'][0]}",
-                ],
-                cwd=ROOT,
-                env={
-                    **os.environ,
-                    "LOADTEST_PLAN": str(plan_path),
-                    "LOADTEST_OUTCOME": str(outcome_path),
-                },
-            )
+            locust = start_locust("readers.py", users, seconds, plan, plan_path, outcome_path)
             locust.wait(timeout=seconds + 120)
             load_after = os.getloadavg()[0]
         finally:
