@@ -5,6 +5,7 @@ import os
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from .conftest import assert_accessible
 
@@ -19,7 +20,7 @@ def test_published_page_passes_axe_and_reflows_at_320_px(live_server, transactio
     call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
     url = live_server.url + reverse("document:follow_up", args=["hisings-backa-2024-2025"])
     page.goto(url)
-    assert page.title() == "Uppföljning medborgarlöfte Hisings Backa 2024-2025"
+    expect(page).to_have_title("Uppföljning medborgarlöfte Hisings Backa 2024-2025")
     assert_accessible(page)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Hoppa till innehållet"

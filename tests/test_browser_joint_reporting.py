@@ -76,6 +76,7 @@ def write_part(page, base: str, username: str, text: str, figure: str) -> None:
     expect(page.get_by_text("Ni medverkar: beskriv er del")).to_be_visible()
     checked(page)
     page.get_by_role("link", name="Feriearbete för ungdomar under skolloven").click()
+    expect(page.get_by_label("Vad vi har gjort")).to_be_visible()
     checked(page)
     page.get_by_label("Vad vi har gjort").fill(text)
     page.locator("#id_figures-0-label").fill("Ungdomar")
@@ -95,15 +96,14 @@ def test_two_co_partners_the_lead_and_the_coordinator(live_server, page, joint):
     expect(page.get_by_text("Ni är ansvariga: rapportera och skicka in")).to_be_visible()
     page.get_by_role("link", name="Feriearbete för ungdomar under skolloven").click()
     side = page.locator(".contributions")
-    assert "Familjebostäder anställde 12 ungdomar." in side.inner_text()
-    assert "Poseidon tog emot 8 ungdomar." in side.inner_text()
+    expect(side).to_contain_text("Familjebostäder anställde 12 ungdomar.")
+    expect(side).to_contain_text("Poseidon tog emot 8 ungdomar.")
     checked(page)
     page.get_by_role(
         "button", name="Lägg till texten och siffrorna från Familjebostäder i rapporten"
     ).click()
-    assert (
-        "Familjebostäder: Familjebostäder anställde 12 ungdomar."
-        in page.get_by_label("Vad som har gjorts").input_value()
+    expect(page.get_by_label("Vad som har gjorts")).to_have_value(
+        re.compile(re.escape("Familjebostäder: Familjebostäder anställde 12 ungdomar."))
     )
     page.get_by_label("Genomfört", exact=True).check()
     page.get_by_role("button", name="Skicka in").click()
@@ -120,14 +120,15 @@ def test_two_co_partners_the_lead_and_the_coordinator(live_server, page, joint):
     expect(page.get_by_text("Rapporten är ett utkast igen")).to_be_visible()
     page.get_by_role("button", name="Skicka in").click()
     page.get_by_role("button", name="Bekräfta och skicka in").click()
+    expect(page.get_by_text("skickades till samordnarna")).to_be_visible()
     report = StatusReport.objects.get(sub_promise=sub, period=period)
     assert report.state == StatusReport.State.SUBMITTED
     assert report.history.filter(state=StatusReport.State.DRAFT).count() >= 2
 
     log_in(page, base, "samordnare", f"/admin/followup/statusreport/{report.pk}/change/")
-    body = page.locator("#content").inner_text()
-    assert "Familjebostäder: Familjebostäder anställde 12 ungdomar." in body
-    assert "Poseidon tog emot 8 ungdomar." in body
+    body = page.locator("#content")
+    expect(body).to_contain_text("Familjebostäder: Familjebostäder anställde 12 ungdomar.")
+    expect(body).to_contain_text("Poseidon tog emot 8 ungdomar.")
     checked(page)
     page.get_by_role("button", name="Godkänn").click()
     expect(page.get_by_text("Rapporten är godkänd.")).to_be_visible()

@@ -49,19 +49,19 @@ def reporting(transactional_db):
 def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting):
     sub, period = reporting
     page.goto(f"{live_server.url}/rapportering/")
-    assert "/accounts/login/" in page.url
-    assert page.title() == "Logga in – Medborgarlöften"
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page).to_have_title("Logga in – Medborgarlöften")
     assert_accessible(page)
 
     page.get_by_label("Användarnamn").fill("anna")
     page.get_by_label("Lösenord").fill("test-password-1")
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(re.compile(r"/rapportering/$"))
-    assert "14 dagar kvar" in page.content()
+    expect(page.get_by_text("14 dagar kvar")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Frukost i skolan").click()
-    assert page.title() == "Rapport: Frukost i skolan – Rapportering – Medborgarlöften"
+    expect(page).to_have_title("Rapport: Frukost i skolan – Rapportering – Medborgarlöften")
     page.get_by_label("Pågående").check()
     page.get_by_label("Vad som har gjorts").fill("Frukost varje morgon i aulan.")
     page.locator("#id_figures-0-value").fill("1 000")
@@ -78,11 +78,9 @@ def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting
     # "Not done" without a reason: the form comes back with its errors, nothing lost.
     page.get_by_label("Ej genomfört").check()
     page.get_by_role("button", name="Skicka in").click()
-    assert page.title().startswith("Fel: ")
+    expect(page).to_have_title(re.compile("^Fel: "))
     expect(page.get_by_role("link", name=re.compile("Hinder"))).to_be_visible()
-    assert page.get_by_label("Vad som har gjorts").input_value() == (
-        "Frukost varje morgon i aulan."
-    )
+    expect(page.get_by_label("Vad som har gjorts")).to_have_value("Frukost varje morgon i aulan.")
     assert_accessible(page)
 
     page.get_by_role("link", name=re.compile("Hinder")).click()
@@ -94,8 +92,8 @@ def test_reporter_saves_a_draft_reloads_and_submits(live_server, page, reporting
     assert_accessible(page)
     page.get_by_role("button", name="Bekräfta och skicka in").click()
     expect(page.get_by_text("skickades till samordnarna")).to_be_visible()
-    assert page.locator(".state--submitted").first.inner_text() == "Inskickad"
-    assert page.locator("#report-form").count() == 0
+    expect(page.locator(".state--submitted").first).to_have_text("Inskickad")
+    expect(page.locator("#report-form")).to_have_count(0)
 
     report = StatusReport.objects.get(sub_promise=sub, period=period)
     assert report.state == StatusReport.State.SUBMITTED
