@@ -139,13 +139,21 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture(autouse=True)
-def _tasks_run_inline_and_static_files_by_plain_names(settings):
+def _test_settings(settings):
     """Queued tasks run where they are queued; tests of the queue itself use `db_queue`.
 
     Tests run with debug off, where the hashed names of a `collectstatic` left in the
     checkout would be linked; the live server serves the source files by their plain names.
+
+    Passwords the tests set are hashed with a fast hasher: production's PBKDF2 costs a
+    quarter of a second a password here, and the suite sets and checks hundreds. Production's
+    hashers stay listed, so a hash made by a server or worker process still verifies.
     """
     settings.TASKS = IMMEDIATE_TASKS
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
