@@ -20,12 +20,15 @@ UNTESTED = {"survived", "no tests", "suspicious", "timeout"}
 
 
 def equivalent() -> dict[str, str]:
-    """The mutants listed as equivalent, each with its reason."""
+    """The mutants listed as equivalent, each with its reason: `equivalent.txt` and one file
+    a module in `equivalent/` (`equivalent/lofte.resources.txt`)."""
     reasons = {}
-    for line in (HERE / "equivalent.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith(("#", "template:")):
-            name, _, reason = line.partition(" ")
-            reasons[name] = reason.strip(" -–")
+    files = [HERE / "equivalent.txt", *sorted((HERE / "equivalent").glob("*.txt"))]
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith(("#", "template:")):
+                name, _, reason = line.partition(" ")
+                reasons[name] = reason.strip(" -–")
     return reasons
 
 
