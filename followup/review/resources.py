@@ -95,12 +95,9 @@ class StatusReportResource(BulkImportMixin, ScopedResource):
     def dehydrate_state(self, obj: StatusReport) -> str:
         return obj.get_state_display()
 
-    def export(self, queryset=None, **kwargs):
-        if queryset is None:
-            queryset = self.get_queryset()
-        # The contributions of every exported report in one query, not one per row.
-        queryset = queryset.prefetch_related(_contributions())
-        return super().export(queryset=queryset, **kwargs)
+    def filter_export(self, queryset, **kwargs):
+        # The contributions of the exported reports in one query (a chunk), not one per row.
+        return super().filter_export(queryset, **kwargs).prefetch_related(_contributions())
 
     def dehydrate_contributions(self, obj: StatusReport) -> str:
         if obj.pk is None:  # a report the import is creating has none
