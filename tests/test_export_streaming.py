@@ -10,8 +10,10 @@ import openpyxl
 import pytest
 import tablib
 from django.contrib import admin
+from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from import_export.admin import ExportMixin
@@ -253,7 +255,7 @@ def no_dataset(*args, **kwargs):
     [
         ("lofte_subpromise", 11),
         ("parties_partner", 9),
-        ("followup_statusreport", 11),
+        ("followup_statusreport", 13),
         ("outcomes_indicatorvalue", 9),
     ],
 )
@@ -272,6 +274,24 @@ def test_an_export_costs_the_same_queries_at_5_and_60_rows(
         assert len(csv_rows(content)) == 1 + own_rows(model, size)
     else:
         assert sheet_of(content).max_row == 1 + own_rows(model, size)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_longer_export_costs_a_few_queries_a_chunk_not_a_query_a_row(client, fmt, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 20)
+    queries = {}
+    for size in (20, 60):  # one chunk, then three
+        promise = make_promise()
+        make_rows(promise, size)
+        client.force_login(make_coordinator(promise))
+        with CaptureQueriesContext(connection) as done:
+            response = post_export(
+                client, "followup_statusreport", form_data("followup_statusreport", fmt)
+            )
+            response.getvalue()
+        queries[size] = len(done)
+    # Each further chunk: its contributions, its rounds and their promise.
+    assert queries[60] - queries[20] == 2 * 3
 
 
 def test_a_csv_export_is_streamed_with_its_swedish_file_name(client, backa):
