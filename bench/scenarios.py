@@ -103,15 +103,16 @@ def admin_start_page(workdir: Path):
     return _get(_client(_superuser()), reverse("admin:index"))
 
 
-def _coordinator(slug: str | None = None):
-    """The coordinator of one promise (the measured one unless named), and of no other."""
+def _coordinator(slug: str | None = None, role: str = "samordnare"):
+    """The coordinator of one promise (the measured one unless named), and of no other
+    (others may add their own `role`'s to more promises)."""
     from lofte.models import Promise
     from lofte.roles import ensure_coordinator_group
 
     slug = slug or PROMISE
     User = get_user_model()
     user, _created = User.objects.get_or_create(
-        username=f"syntetisk-samordnare-{slug.removeprefix('syntetisk-')}",
+        username=f"syntetisk-{role}-{slug.removeprefix('syntetisk-')}",
         defaults={"is_staff": True},
     )
     user.groups.add(ensure_coordinator_group())
@@ -384,6 +385,38 @@ def import_status_reports(workdir: Path):
     return request
 
 
+def _export_reports(fmt: str) -> Callable[[Path], Callable[[], None]]:
+    """Every status report of the promise, exported in admin by its coordinator with every
+    column, answered in the request however many rows (the worker writes the same way)."""
+
+    def prepare(workdir: Path) -> Callable[[], None]:
+        from django.contrib import admin
+        from django.test import override_settings
+
+        from bench.export_cost import form_data
+        from followup.models import StatusReport
+
+        # Not `_coordinator()`: the big draft's scenario makes that one coordinate a second
+        # promise too.
+        user = _coordinator(role="exportor")
+        client = _client(user)
+        url = reverse("admin:followup_statusreport_export")
+        data = form_data(admin.site._registry[StatusReport], fmt)
+        rows = StatusReport.objects.coordinated_by(user).count()
+
+        def request() -> None:
+            with override_settings(EXPORT_INLINE_MAX_ROWS=rows):
+                response = client.post(url, data)
+                assert response.status_code == 200 and response.streaming, response
+                size = sum(len(piece) for piece in response.streaming_content)
+                response.close()
+            assert size > rows * 30, (size, rows)
+
+        return request
+
+    return prepare
+
+
 def public_start_page(workdir: Path):
     return _get(Client(), reverse("public:start"))
 
@@ -462,6 +495,10 @@ def password_reset_unknown(workdir: Path):
 
 
 TRIVIAL = Scenario("trivial view (floor)", trivial, per_promise=False, runs=100)
+EXPORTS = {
+    "admin export of a promise's reports, xlsx (rows: all)": "xlsx",
+    "admin export of a promise's reports, csv (rows: all)": "csv",
+}
 SUB_PROMISE_IMPORT = "sub-promise import, 1,000 new rows (xlsx, admin preview + confirm)"
 REPORT_IMPORT = "status-report import, 1,000 rows (xlsx, admin preview + confirm)"
 ALL = [
@@ -493,6 +530,7 @@ ALL = [
     Scenario("public widget", public_widget),
     Scenario("public CSV of statuses (built)", public_statuses_csv),
     Scenario("public Atom feed, one promise", public_feed),
+    *(Scenario(name, _export_reports(fmt), runs=5) for name, fmt in EXPORTS.items()),
     Scenario(SUB_PROMISE_IMPORT, import_sub_promises, per_promise=False, runs=3),
     Scenario(REPORT_IMPORT, import_status_reports, per_promise=False, runs=3),
     Scenario("password reset, known address", password_reset_known, per_promise=False),
@@ -558,6 +596,14 @@ def ratios(sizes: dict, sub_promises: dict[str, int]) -> dict:
             out["comparisons"][f"draft PDF render / bare WeasyPrint at {size}"] = ratio(
                 "draft PDF render", "bare WeasyPrint (PDF floor)", sizes[size]["views"]
             )
+    # Two rounds: a promise has twice as many reports as sub-promises.
+    for size, data in sizes.items():
+        for name, fmt in EXPORTS.items():
+            if name in data["views"]:
+                for measure, key in (("ms", "median_ms"), ("CPU ms", "cpu_ms")):
+                    out["comparisons"][f"admin export, {fmt}, at {size}: {measure} a row"] = round(
+                        data["views"][name][key] / (2 * sub_promises[size]), 3
+                    )
     for name in (SUB_PROMISE_IMPORT, REPORT_IMPORT):
         if name in views:
             out["comparisons"][f"{name.split(',')[0]}: queries a row"] = round(

@@ -339,15 +339,6 @@ class ScopedImportExportMixin(BoundUploadMixin, QueuedExportMixin):
         name = slugify("-".join(parts), allow_unicode=True)
         return f"{name}.{file_format.get_extension()}"
 
-    def _do_file_export(self, file_format, request, queryset, export_form=None):
-        response = super()._do_file_export(file_format, request, queryset, export_form)
-        if response.has_header("Content-Disposition"):  # the file itself, not a queued export
-            # django-import-export writes the name raw; a name with å, ä or ö needs RFC 6266.
-            response["Content-Disposition"] = content_disposition_header(
-                True, self.get_export_filename(request, queryset, file_format)
-            )
-        return response
-
     def has_export_permission(self, request):
         return self.has_view_permission(request)
 

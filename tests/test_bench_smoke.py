@@ -47,6 +47,8 @@ def test_bench_smoke_measures_every_view(tmp_path):
         "public API, one promise (built)",
         "public CSV of statuses (built)",
         "public Atom feed, one promise",
+        "admin export of a promise's reports, xlsx (rows: all)",
+        "admin export of a promise's reports, csv (rows: all)",
     }
     assert views["bare WeasyPrint (PDF floor)"]["queries"] == 0
     assert views["partner dashboard"]["queries"] >= 1

@@ -109,12 +109,12 @@ def test_the_worker_keeps_the_lists_filters_and_a_small_export_stays_inline(
 
     response = post_export(client, "lofte_subpromise", "csv", "?q=Dellöfte+1")
     assert "html" not in response["Content-Type"]
-    assert len(csv_rows(response.content)) == 2
+    assert len(csv_rows(response.getvalue())) == 2
     assert ExportJob.objects.count() == 1
     # The worker's file is the very file the request would have made.
     settings.EXPORT_INLINE_MAX_ROWS = 100
     inline = post_export(client, "lofte_subpromise", "csv", "?q=Dellöfte")
-    assert inline.content == client.get(job_urls(job)[1]).content
+    assert inline.getvalue() == client.get(job_urls(job)[1]).content
 
 
 def test_only_the_asker_and_the_promises_coordinators_can_open_it(

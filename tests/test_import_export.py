@@ -74,7 +74,7 @@ def export(client, model: str, fmt: str) -> bytes:
     response = client.post(url, data)
     assert response.status_code == 200
     assert "html" not in response["Content-Type"]
-    return response.content
+    return response.getvalue()
 
 
 def csv_rows(content: bytes) -> list[list[str]]:

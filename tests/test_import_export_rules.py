@@ -67,7 +67,7 @@ def export_csv(client, model: str) -> list[dict[str, str]]:
     response = client.post(url, data)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"), newline="")))
 
 
 def preview(client, model: str, content: str):

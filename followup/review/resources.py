@@ -10,6 +10,7 @@ contribution, is refused with that reason. The export carries the co-partners' c
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from import_export import fields
 
@@ -19,14 +20,19 @@ from lofte.models import SubPromise
 from lofte.resources import ScopedForeignKeyWidget, ScopedResource, column, whole_numbers
 
 
-def _contributions() -> Prefetch:
-    """The contributions partners have saved, as the export shows them."""
-    return Prefetch(
-        "contributions",
-        queryset=Contribution.objects.filter(saved_at__isnull=False)
+def _saved_contributions():
+    return (
+        Contribution.objects.filter(saved_at__isnull=False)
         .select_related("partner")
-        .order_by("partner__name"),
+        .order_by("partner__name")
     )
+
+
+def _contributions() -> Prefetch:
+    """The contributions partners have saved, as the export shows them, in a list on each
+    report (`saved_contributions`: a list costs nothing a row, where a prefetched manager
+    builds a queryset for every report)."""
+    return Prefetch("contributions", queryset=_saved_contributions(), to_attr="saved_contributions")
 
 
 class StatusReportResource(BulkImportMixin, ScopedResource):
@@ -92,24 +98,41 @@ class StatusReportResource(BulkImportMixin, ScopedResource):
     def dehydrate_promise(self, obj: StatusReport) -> str:
         return obj.period.promise.slug
 
-    def dehydrate_state(self, obj: StatusReport) -> str:
-        return obj.get_state_display()
+    @cached_property
+    def _state_names(self) -> dict[str, str]:
+        """The report's and a contribution's states by name, in the export's language, read
+        once (`get_state_display` builds its table of translated choices at every call)."""
+        return {
+            "report": {value: str(label) for value, label in StatusReport.State.choices},
+            "contribution": {value: str(label) for value, label in Contribution.State.choices},
+        }
 
-    def export(self, queryset=None, **kwargs):
-        if queryset is None:
-            queryset = self.get_queryset()
-        # The contributions of every exported report in one query, not one per row.
-        queryset = queryset.prefetch_related(_contributions())
-        return super().export(queryset=queryset, **kwargs)
+    def dehydrate_state(self, obj: StatusReport) -> str:
+        return self._state_names["report"].get(obj.state, obj.state)
+
+    def filter_export(self, queryset, **kwargs):
+        """What the columns read: a report's sub-promise and focus area in its row; its round
+        and promise (a few, shared by all rows) and its contributions in one query each for
+        every chunk the export reads, not one per row."""
+        queryset = super().filter_export(queryset, **kwargs)
+        return (
+            queryset.select_related(None)
+            .select_related("sub_promise__focus_area")
+            .prefetch_related("period__promise", _contributions())
+        )
 
     def dehydrate_contributions(self, obj: StatusReport) -> str:
         if obj.pk is None:  # a report the import is creating has none
             return ""
         if obj.pk in self._contributions_read:  # read before the import (the preview's diff)
             return self._contributions_read[obj.pk]
+        contributions = getattr(obj, "saved_contributions", None)
+        if contributions is None:  # not prefetched
+            contributions = _saved_contributions().filter(report=obj)
+        names = self._state_names["contribution"]
         return "\n\n".join(
-            f"{c.partner.name} ({c.get_state_display().lower()}): {c.achieved}"
-            for c in obj.contributions.all()
+            f"{c.partner.name} ({names.get(c.state, c.state).lower()}): {c.achieved}"
+            for c in contributions
         )
 
     def check_row(self, row, errors):
