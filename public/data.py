@@ -149,9 +149,6 @@ class Progress:
             start += count
         return parts
 
-    def share(self, bucket: str) -> int:
-        return round(self.counts[bucket] * 100 / self.total) if self.total else 0
-
 
 def latest_approved_status() -> Subquery:
     """Per sub-promise (OuterRef pk): the status of its latest approved report."""

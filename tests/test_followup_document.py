@@ -2,6 +2,7 @@
 
 import html
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 import followup.services
 from followup.document.data import build_document, render_document
+from followup.document.views import FREEZE_REQUEUE_AFTER
 from followup.models import DraftPdf, FollowUp, Highlight
 from followup.services import WorkflowError, publish_follow_up
 
@@ -272,6 +274,89 @@ def test_superuser_previews_any_draft(client, draft_setup):
     assert client.get(draft_urls(follow_up)[0]).status_code == 200
 
 
+def test_a_draft_is_found_under_its_own_promise_and_number_only(client, draft_setup):
+    promise, first = draft_setup
+    second = make_follow_up(promise, intro="Det andra utkastet.")
+    other = make_promise("Tynnered")
+    coordinator = make_coordinator(promise)
+    other.coordinators.add(coordinator)
+    client.force_login(coordinator)
+    for follow_up, intro in [(first, "Utkastets inledning."), (second, "Det andra utkastet.")]:
+        page = client.get(reverse("document:draft", args=[promise.slug, follow_up.pk]))
+        assert intro in page.content.decode()
+    # Another promise of the same coordinator does not lend its address to this draft.
+    assert client.get(reverse("document:draft", args=[other.slug, first.pk])).status_code == 404
+
+
+def test_the_draft_preview_never_loads_the_frozen_copies(client, draft_setup):
+    promise, follow_up = draft_setup
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        state="published",
+        published_at=timezone.now(),
+        etag="abc",
+        frozen_at=timezone.now(),
+        published_html="<p>Fryst</p>",
+        published_pdf=b"%PDF-fryst",
+    )
+    client.force_login(make_coordinator(promise))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("document:draft", args=[promise.slug, follow_up.pk]))
+    assert "Utkastets inledning." in page.content.decode()
+    sql = " ".join(query["sql"] for query in queries)
+    assert "published_html" not in sql and "published_pdf" not in sql
+
+
+@pytest.fixture
+def draft_pdfs(draft_setup):
+    """Two PDFs of one draft, and one of another draft of the same promise."""
+    promise, follow_up = draft_setup
+    other = make_follow_up(promise, title="Ett annat utkast")
+    pdfs = [
+        DraftPdf.objects.create(follow_up=fu, state="ready", pdf=content)
+        for fu, content in [
+            (follow_up, b"%PDF-first"),
+            (follow_up, b"%PDF-second"),
+            (other, b"%PDF-other"),
+        ]
+    ]
+    return promise, follow_up, other, pdfs
+
+
+def test_a_draft_pdf_is_found_under_its_own_promise_draft_and_number_only(client, draft_pdfs):
+    promise, follow_up, other, (first, second, _) = draft_pdfs
+    client.force_login(make_coordinator(promise))
+    for preview, content in [(first, b"%PDF-first"), (second, b"%PDF-second")]:
+        args = [promise.slug, follow_up.pk, preview.pk]
+        assert client.get(reverse("document:draft_pdf_download", args=args)).content == content
+        status = client.get(reverse("document:draft_pdf_status", args=args)).content.decode()
+        assert "PDF:en är klar." in status
+    wrong = [
+        [promise.slug, other.pk, first.pk],  # another draft's number
+        [make_promise("Tynnered").slug, follow_up.pk, first.pk],  # another promise's slug
+    ]
+    for name in ("document:draft_pdf_status", "document:draft_pdf_download"):
+        for args in wrong:
+            assert client.get(reverse(name, args=args)).status_code == 404, (name, args)
+
+
+def test_the_draft_pdf_pages_load_the_pdf_only_to_download_it(client, draft_pdfs):
+    promise, follow_up, _, (first, *_) = draft_pdfs
+    client.force_login(make_coordinator(promise))
+    args = [promise.slug, follow_up.pk, first.pk]
+    with CaptureQueriesContext(connection) as status:
+        page = client.get(reverse("document:draft_pdf_status", args=args))
+    assert follow_up.title in page.content.decode()
+    # Session, user, the preview with its follow-up and promise.
+    assert len(status) == 3
+    frozen = ("published_html", "published_pdf")
+    assert not any(column in q["sql"] for q in status for column in ('"pdf"', *frozen))
+    with CaptureQueriesContext(connection) as download:
+        client.get(reverse("document:draft_pdf_download", args=args))
+    previews = [q["sql"] for q in download if "followup_draftpdf" in q["sql"]]
+    assert len(previews) == 1 and '"pdf"' in previews[0]
+    assert not any(column in q["sql"] for q in download for column in frozen)
+
+
 def test_unknown_promise_or_one_without_published_follow_up_is_404(client, draft_setup):
     promise, _ = draft_setup
     assert client.get(reverse("document:follow_up", args=["finns-inte"])).status_code == 404
@@ -387,6 +472,37 @@ def test_an_unfrozen_follow_up_answers_503_and_a_worker_freezes_it(
     page = client.get(reverse("document:follow_up", args=[SLUG]))
     assert page.status_code == 200
     assert page.content.decode() == follow_up.published_html
+
+
+def test_each_unfrozen_follow_up_is_queued_and_queued_again_after_ten_minutes(
+    client, db_queue, monkeypatch
+):
+    """The 503 page names its follow-up and its language switch leads back to it; each
+    follow-up has its own turn in the queue, and one whose task was lost is asked for again
+    once FREEZE_REQUEUE_AFTER has passed."""
+    now = timezone.now()
+    follow_ups = [
+        make_follow_up(make_promise(area), state="published", published_at=now)
+        for area in ("Angered", "Tynnered")
+    ]
+    for follow_up in follow_ups:
+        url = reverse("document:follow_up", args=[follow_up.promise.slug])
+        response = client.get(url)
+        assert response.status_code == 503
+        page = response.content.decode()
+        assert f"<h1>{follow_up.title}</h1>" in page
+        assert f'name="next" type="hidden" value="{url}"' in page
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+    client.get(url)
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + FREEZE_REQUEUE_AFTER - 60)
+    client.get(url)
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+    monkeypatch.setattr(time, "time", lambda: real_time() + FREEZE_REQUEUE_AFTER + 1)
+    client.get(url)
+    assert DBTaskResult.objects.filter(status="READY").count() == 3
 
 
 # --- Conditional requests ---------------------------------------------------------------

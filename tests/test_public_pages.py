@@ -10,17 +10,25 @@ import pypdf
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+
+from followup.models import FollowUp
+from lofte.models import Promise, SubPromise
+from public import data
 
 from .conftest import (
     make_coordinator,
     make_focus_area,
     make_partner,
+    make_period,
     make_promise,
     make_reporter,
     make_sub_promise,
 )
-from .public_data import MARKER, build_many, build_world, seed_secrets
+from .public_data import MARKER, approved, build_many, build_world, seed_secrets
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +66,9 @@ def test_start_page_searches_by_area(client, world):
     make_promise("Angered")
     text = text_of(client.get("/", {"omrade": "back"}))
     assert "Backa" in text and "Angered" not in text
+    # Or by words of its name.
+    body = client.get("/", {"omrade": "tryggare Backa"}).content.decode()
+    assert ">Backa</a></h3>" in body and ">Angered</a></h3>" not in body
     text = text_of(client.get("/", {"omrade": "Ingenstans"}))
     assert "Inget löfte matchar det området." in text
 
@@ -183,6 +194,170 @@ def test_promise_page_query_count_is_fixed(client, django_assert_max_num_queries
     with django_assert_max_num_queries(15):
         response = client.get(url)
     assert response.content.decode().count('class="sub-promise"') == 23
+
+
+# --- What the counts are made of --------------------------------------------------------
+
+
+def test_progress_counts_only_approved_reports_on_the_start_page_and_the_promise_page(
+    client, world
+):
+    # Newer drafts, submitted and returned reports (all "done" or "not done") change nothing.
+    seed_secrets(world)
+    for url in ["/", reverse("public:promise", args=[world.promise.slug])]:
+        text = text_of(client.get(url))
+        assert "Genomfört: 1 Pågående: 2 Av 3 dellöften" in text, url
+    assert dict(data.progress_of([world.promise.pk])[world.promise.pk].counts) == {
+        "done": 1,
+        "in_progress": 2,
+    }
+    assert dict(data.promise_view(world.promise).progress.counts) == {
+        "done": 1,
+        "in_progress": 2,
+    }
+
+
+def test_partly_done_counts_as_done(client, world):
+    world.walks.reports.filter(period=world.autumn).update(status="partly_done")
+    assert "Genomfört: 2 Inte rapporterat än: 1" in text_of(client.get("/"))
+    assert dict(data.progress_of([world.promise.pk])[world.promise.pk].counts) == {
+        "done": 2,
+        "not_reported": 1,
+    }
+
+
+def rounds_promise(*rounds):
+    """A promise with one sub-promise, approved in each (name, starts_on, deadline, status)
+    round, periods and reports created in the order given."""
+    promise = make_promise("Kortedala")
+    sub = make_sub_promise(make_focus_area(promise, "Skola"), make_partner())
+    for name, starts_on, deadline, status in rounds:
+        period = make_period(promise, name=name, starts_on=starts_on, deadline=deadline)
+        approved(sub, period, status)
+    return promise
+
+
+@pytest.mark.parametrize(
+    "rounds, order",
+    [
+        # Overlapping rounds: the one that ends last is the latest, though it began first.
+        (
+            [
+                ("Helår", "2024-01-01", "2024-12-31", "in_progress"),
+                ("Vår", "2024-03-01", "2024-06-30", "done"),
+            ],
+            ["Vår", "Helår"],
+        ),
+        # Same deadline: the one that began last is the latest, though it was created first.
+        (
+            [
+                ("Sen", "2024-03-01", "2024-06-30", "in_progress"),
+                ("Tidig", "2024-01-01", "2024-06-30", "done"),
+            ],
+            ["Tidig", "Sen"],
+        ),
+        # Same dates: the one created last is the latest.
+        (
+            [
+                ("Första", "2024-01-01", "2024-06-30", "done"),
+                ("Andra", "2024-01-01", "2024-06-30", "in_progress"),
+            ],
+            ["Första", "Andra"],
+        ),
+    ],
+)
+def test_start_page_and_promise_page_agree_on_the_latest_round(rounds, order):
+    promise = rounds_promise(*rounds)
+    view = data.promise_view(promise)
+    assert [period.name for period in view.periods] == order
+    assert view.sub_promises[0].latest.period.name == order[-1]
+    assert dict(view.progress.counts) == {"in_progress": 1}
+    assert dict(data.progress_of([promise.pk])[promise.pk].counts) == {"in_progress": 1}
+
+
+def test_sub_promises_are_listed_by_their_position_in_each_focus_area():
+    promise = make_promise("Kortedala")
+    area = make_focus_area(promise, "Skola")
+    first = make_sub_promise(area, make_partner(), title="Först skapad", position=2)
+    make_sub_promise(area, make_partner(), title="Sist skapad", position=1)
+    assert first.pk < SubPromise.objects.get(title="Sist skapad").pk
+    view = data.promise_view(promise)
+    assert [(sub.number, sub.sub_promise.title) for sub in view.sub_promises] == [
+        ("1.1", "Sist skapad"),
+        ("1.2", "Först skapad"),
+    ]
+
+
+def test_links_between_renewed_sub_promises_cost_no_query_per_sub_promise():
+    def build(size: int) -> Promise:
+        earlier, promise, later = (make_promise("Backa") for _ in range(3))
+        areas = [make_focus_area(p, "Skola") for p in (earlier, promise, later)]
+        for n in range(size):
+            make_period(promise, name=f"Omgång {n}")
+            old = make_sub_promise(areas[0], make_partner(), title=f"Gammalt {n}")
+            sub = make_sub_promise(areas[1], make_partner(), title=f"Nu {n}", derived_from=old)
+            make_sub_promise(areas[2], make_partner(), title=f"Nytt {n}", derived_from=sub)
+        return promise
+
+    counts = []
+    for size in (1, 6):
+        promise = build(size)
+        with CaptureQueriesContext(connection) as queries:
+            view = data.promise_view(promise)
+            # What the page, the CSV and the API read of each round and each link.
+            rounds = [
+                (period.pk, period.name, period.starts_on, period.deadline, period.is_open)
+                for period in view.periods
+            ]
+            links = [
+                (sub.continues.focus_area.promise.slug, next_sub.focus_area.promise.slug)
+                for sub in view.sub_promises
+                for next_sub in sub.continued_by
+            ]
+        assert len(rounds) == len(links) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_follow_ups_are_listed_newest_published_first(client, world):
+    now = timezone.now()
+    world.follow_up.published_at = now
+    world.follow_up.save()
+    older = FollowUp.objects.create(
+        promise=world.promise,
+        title="Uppföljning publicerad tidigare",
+        covers_from=datetime.date(2024, 2, 1),
+        covers_to=datetime.date(2024, 12, 31),
+        state="published",
+        published_at=now - datetime.timedelta(hours=1),
+    )
+    same_time = FollowUp.objects.create(
+        promise=world.promise,
+        title="Uppföljning publicerad samtidigt",
+        covers_from=datetime.date(2024, 2, 1),
+        covers_to=datetime.date(2024, 12, 31),
+        state="published",
+        published_at=now,
+    )
+    # Published at the same moment: the one created last first.
+    expected = [same_time.pk, world.follow_up.pk, older.pk]
+    assert [f.pk for f in data.published_follow_ups()] == expected
+    assert [f.pk for f in data.promise_view(world.promise).follow_ups] == expected
+
+
+def test_promises_that_start_the_same_day_are_listed_by_area(client, world):
+    make_promise("Angered", starts_on=world.promise.starts_on, ends_on=world.promise.ends_on)
+    body = client.get("/").content.decode()
+    assert body.index(">Angered</a></h3>") < body.index(">Backa</a></h3>")
+
+
+def test_an_approval_shows_on_the_cached_promise_page_at_once(client, world):
+    url = reverse("public:promise", args=[world.promise.slug])
+    assert "Värdar i tre trapphus." not in text_of(client.get(url))
+    version = data.public_version(world.promise)
+    approved(world.silent, world.autumn, "in_progress", "Värdar i tre trapphus.")
+    assert data.public_version(world.promise) != version
+    assert "Värdar i tre trapphus." in text_of(client.get(url))
 
 
 # --- Nothing private leaves -------------------------------------------------------------
