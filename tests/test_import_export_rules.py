@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from followup.models import Contribution
 from lofte.models import FocusArea, Responsibility, SubPromise
 from lofte.resources import SubPromiseResource
 from parties.models import Partner
@@ -389,3 +390,37 @@ def test_sub_promise_preview_reads_as_much_for_two_rows_as_for_six(client, backa
         return len(captured)
 
     assert queries(2) == queries(6)
+
+
+# --- What a partner has written is never changed by import --------------------------------
+
+
+def test_only_a_partners_saved_contribution_keeps_its_report_from_import(client, backa):
+    """A contribution the co-partner has saved protects its own report; one never saved, or
+    one on another report, does not."""
+    other = make_sub_promise(backa["area"], backa["school"], backa["housing"], title="Läxhjälp")
+    period = make_period(backa["promise"], name="Hösten 2024", is_open=False)
+    written = make_report(backa["sub"], period, achieved="Före")
+    open_draft = make_report(other, period, achieved="Före")
+    Contribution.objects.create(
+        report=written, partner=backa["housing"], achieved="Vårt bidrag", saved_at=timezone.now()
+    )
+    Contribution.objects.create(report=open_draft, partner=backa["housing"], achieved="Utkast")
+    client.force_login(backa["coordinator"])
+
+    refused = preview(
+        client,
+        "followup_statusreport",
+        REPORT_HEADER + f"hisings-backa,Hösten 2024,{backa['sub'].pk},Genomfört,Efter,,\n",
+    )
+    assert [
+        str(m) for row in refused.context["result"].invalid_rows for m in row.error.messages
+    ] == [
+        f"En part har redan skrivit rapporten om dellöfte {backa['sub'].pk}; en import ändrar "
+        "aldrig det som en part har sparat."
+    ]
+    content = REPORT_HEADER + f"hisings-backa,Hösten 2024,{other.pk},Genomfört,Efter,,\n"
+    confirm(client, "followup_statusreport", preview(client, "followup_statusreport", content))
+    written.refresh_from_db()
+    open_draft.refresh_from_db()
+    assert (written.achieved, open_draft.achieved) == ("Före", "Efter")
