@@ -424,3 +424,42 @@ def test_only_a_partners_saved_contribution_keeps_its_report_from_import(client,
     written.refresh_from_db()
     open_draft.refresh_from_db()
     assert (written.achieved, open_draft.achieved) == ("Före", "Efter")
+
+
+def test_status_reports_are_told_apart_by_round_and_whole_sub_promise_number(client, backa):
+    """The same sub-promise in two rounds is two reports; "7.0" (as a spreadsheet writes 7)
+    is sub-promise 7; "not done" with a reason in "hinder" is accepted."""
+    autumn = make_period(backa["promise"], name="Hösten 2024", is_open=False)
+    spring = make_period(backa["promise"], name="Våren 2025", is_open=False)
+    earlier = make_report(backa["sub"], autumn, achieved="Före")
+    pk = backa["sub"].pk
+    client.force_login(backa["coordinator"])
+    content = (
+        REPORT_HEADER
+        + f"hisings-backa,Hösten 2024,{pk}.0,Ej genomfört,,Regn hela hösten,\n"
+        + f"hisings-backa,Våren 2025,{pk},Genomfört,Gjort,,\n"
+    )
+    checked = preview(client, "followup_statusreport", content)
+    confirm(client, "followup_statusreport", checked)
+    earlier.refresh_from_db()
+    assert (earlier.status, earlier.obstacles) == ("not_done", "Regn hela hösten")
+    assert backa["sub"].reports.get(period=spring).achieved == "Gjort"
+    assert backa["sub"].reports.count() == 2
+
+
+def test_status_report_rows_name_what_is_wrong_with_them(client, backa):
+    make_period(backa["promise"], name="Hösten 2024", is_open=False)
+    client.force_login(backa["coordinator"])
+    content = (
+        REPORT_HEADER
+        + f"angered,Hösten 2024,{backa['sub'].pk},Genomfört,,,\n"
+        + "hisings-backa,Hösten 2024,,Genomfört,,,\n"
+    )
+    checked = preview(client, "followup_statusreport", content)
+    errors = [
+        [str(m) for m in row.error.messages] for row in checked.context["result"].invalid_rows
+    ]
+    assert errors == [
+        ["”angered” är inte ett av de medborgarlöften du samordnar."],
+        ["Löftet har inget dellöfte med nummer –."],
+    ]
