@@ -463,3 +463,44 @@ def test_status_report_rows_name_what_is_wrong_with_them(client, backa):
         ["”angered” är inte ett av de medborgarlöften du samordnar."],
         ["Löftet har inget dellöfte med nummer –."],
     ]
+
+
+# --- Partners: kinds by name, each row tied to the coordinator's promises -----------------
+
+PARTNER_HEADER = "namn,typ,e-post,löften\n"
+
+
+def test_partner_import_reads_the_kind_by_name_and_links_each_named_promise(client, backa):
+    angered = make_promise("Angered", slug="angered")
+    angered.coordinators.add(backa["coordinator"])
+    client.force_login(backa["coordinator"])
+    content = (
+        PARTNER_HEADER
+        + "Backaskolan,Skola,,hisings-backa\n"
+        + "Ellen Keyskolan,övrigt,,hisings-backa; angered\n"
+    )
+    confirm(client, "parties_partner", preview(client, "parties_partner", content))
+    backaskolan = Partner.objects.get(name="Backaskolan")
+    assert backaskolan.kind == "school"
+    assert list(backaskolan.promises.values_list("slug", flat=True)) == ["hisings-backa"]
+    assert set(backa["school"].promises.values_list("slug", flat=True)) == {
+        "hisings-backa",
+        "angered",
+    }
+    # The same file again changes nothing: every row is reported unchanged.
+    again = preview(client, "parties_partner", content)
+    assert again.context["result"].totals["skip"] == 2
+
+
+def test_a_coordinators_partner_row_must_name_promises_of_theirs(client, backa):
+    client.force_login(backa["coordinator"])
+    content = PARTNER_HEADER + "Backaskolan,Skola,,\n" + "Hjällboskolan,Skola,,angered\n"
+    checked = preview(client, "parties_partner", content)
+    errors = [
+        [str(m) for m in row.error.messages] for row in checked.context["result"].invalid_rows
+    ]
+    assert errors == [
+        ["Ange vilka medborgarlöften samverkansparten deltar i (”löften”)."],
+        ["”angered” är inte ett av de medborgarlöften du samordnar."],
+    ]
+    assert not Partner.objects.filter(name__in=["Backaskolan", "Hjällboskolan"]).exists()
