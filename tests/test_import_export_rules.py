@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.models import Contribution
+from followup.models import Contribution, ReportingPeriod
+from followup.review.resources import StatusReportResource
 from lofte.models import FocusArea, Responsibility, SubPromise
 from lofte.resources import SubPromiseResource
 from parties.models import Partner
@@ -504,3 +505,17 @@ def test_a_coordinators_partner_row_must_name_promises_of_theirs(client, backa):
         ["”angered” är inte ett av de medborgarlöften du samordnar."],
     ]
     assert not Partner.objects.filter(name__in=["Backaskolan", "Hjällboskolan"]).exists()
+
+
+def test_a_round_or_sub_promise_not_found_up_front_is_looked_up_among_the_users(backa):
+    period = make_period(backa["promise"], name="Hösten 2024", is_open=False)
+    angered = make_promise("Angered", slug="angered")
+    make_period(angered, name="Hösten 2024", is_open=False)
+    resource = StatusReportResource(user=backa["coordinator"])
+    row = {"löfte": "hisings-backa"}
+    assert resource.fields["period"].widget.clean("Hösten 2024", row=row) == period
+    assert (
+        resource.fields["sub_promise"].widget.clean(str(backa["sub"].pk), row=row) == backa["sub"]
+    )
+    with pytest.raises(ReportingPeriod.DoesNotExist):
+        resource.fields["period"].widget.clean("Hösten 2024", row={"löfte": "angered"})
