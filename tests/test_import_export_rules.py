@@ -519,3 +519,12 @@ def test_a_round_or_sub_promise_not_found_up_front_is_looked_up_among_the_users(
     )
     with pytest.raises(ReportingPeriod.DoesNotExist):
         resource.fields["period"].widget.clean("Hösten 2024", row={"löfte": "angered"})
+
+
+def test_a_partners_field_error_is_named_by_the_files_column(client, backa):
+    client.force_login(backa["coordinator"])
+    content = PARTNER_HEADER + "Backaskolan,Skola,inte en adress,hisings-backa\n"
+    checked = preview(client, "parties_partner", content)
+    (row,) = checked.context["result"].invalid_rows
+    assert list(row.error_dict) == ["e-post"]
+    assert not Partner.objects.filter(name="Backaskolan").exists()
