@@ -403,6 +403,8 @@ def test_only_a_partners_saved_contribution_keeps_its_report_from_import(client,
     period = make_period(backa["promise"], name="Hösten 2024", is_open=False)
     written = make_report(backa["sub"], period, achieved="Före")
     open_draft = make_report(other, period, achieved="Före")
+    # A report of another round, which the file does not name.
+    spring = make_report(other, make_period(backa["promise"], name="Våren 2024", is_open=False))
     Contribution.objects.create(
         report=written, partner=backa["housing"], achieved="Vårt bidrag", saved_at=timezone.now()
     )
@@ -424,7 +426,8 @@ def test_only_a_partners_saved_contribution_keeps_its_report_from_import(client,
     confirm(client, "followup_statusreport", preview(client, "followup_statusreport", content))
     written.refresh_from_db()
     open_draft.refresh_from_db()
-    assert (written.achieved, open_draft.achieved) == ("Före", "Efter")
+    spring.refresh_from_db()
+    assert (written.achieved, open_draft.achieved, spring.achieved) == ("Före", "Efter", "")
 
 
 def test_status_reports_are_told_apart_by_round_and_whole_sub_promise_number(client, backa):
