@@ -55,6 +55,7 @@ def test_view_on_site_leads_a_coordinator_only_to_their_own_promises_objects(cli
     assert client.get(view_on_site(FollowUp, "abc")).status_code == 404
     assert client.get(view_on_site(Session, "abc")).status_code == 404
     assert client.get(f"/admin/r/{HUGE}/1/").status_code == 404
+    assert client.get("/admin/r/987654/1/").status_code == 404  # no such content type
     assert client.get("/admin/r/%00/1/").status_code == 404
 
 
