@@ -212,6 +212,8 @@ def test_promise_form_accepts_only_own_partners_and_states_text_limits(client, t
     html = response.content.decode()
     textarea = re.search(r'<textarea name="text"[^>]*>', html).group(0)
     assert "maxlength" not in textarea
+    # A one-line field keeps its maxlength: only multi-line texts lose it.
+    assert re.search(r'<input type="text" name="area"[^>]* maxlength="\d+"', html)
     assert "Högst" in str(form.fields["text"].help_text)
     # A line break counts as one character, as the writer sees it.
     assert form.fields["text"].clean("Rad ett\r\nrad två") == "Rad ett\nrad två"
