@@ -38,6 +38,8 @@ def test_export_file_is_named_in_swedish_after_the_promise(client, data):  # noq
     today = timezone.localdate().isoformat()
     assert f"dellöften-hisings-backa-{today}." in disposition
     assert disposition.startswith("attachment;")
+    # The name with ö is written as RFC 6266 asks, not raw.
+    assert "filename*=utf-8''" in response["Content-Disposition"]
 
 
 def test_template_has_the_exported_columns_and_imports(client, data):  # noqa: F811
