@@ -1,6 +1,9 @@
 """Coordinators browse their promise in admin; other promises are not there for them."""
 
+import re
+
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
 from followup.models import StatusReport
@@ -197,3 +200,32 @@ def test_report_list_filters_cost_the_same_with_many_rounds(
     with django_assert_max_num_queries(len(small.captured_queries)):
         page = admin_client.get(url).content.decode()
     assert page.count("Omgång ") >= 22  # every round is offered in the filter
+
+
+def test_promise_form_accepts_only_own_partners_and_states_text_limits(client, two_promises):
+    mine, _theirs, coordinator = two_promises
+    client.force_login(coordinator)
+    response = client.get(reverse("admin:lofte_promise_change", args=[mine.pk]))
+    form = response.context["adminform"].form
+    assert [p.name for p in form.fields["partners"].queryset] == ["Ellen Keyskolan"]
+    # The limit is said in words, not enforced by a browser that cuts a pasted text short.
+    html = response.content.decode()
+    textarea = re.search(r'<textarea name="text"[^>]*>', html).group(0)
+    assert "maxlength" not in textarea
+    # A one-line field keeps its maxlength: only multi-line texts lose it.
+    assert re.search(r'<input type="text" name="area"[^>]* maxlength="\d+"', html)
+    assert "Högst" in str(form.fields["text"].help_text)
+    # A line break counts as one character, as the writer sees it.
+    assert form.fields["text"].clean("Rad ett\r\nrad två") == "Rad ett\nrad två"
+
+
+def test_a_text_without_a_limit_gets_a_plain_text_box(rf, two_promises):
+    from lofte.admin_scope import ScopedAdmin
+    from lofte.models import OutgoingEmail
+
+    request = rf.get("/admin/")
+    request.user = two_promises[2]
+    model_admin = ScopedAdmin(OutgoingEmail, admin.site)
+    field = model_admin.formfield_for_dbfield(OutgoingEmail._meta.get_field("body"), request)
+    assert "maxlength" not in field.widget.attrs
+    assert not field.help_text

@@ -202,3 +202,18 @@ def test_inviting_twice_is_refused(client, two):
     invite(client, two["a"]["partner"])
     response = invite(client, two["a"]["partner"])
     assert "rapporterar redan" in response.content.decode()
+
+
+def test_a_filters_search_box_carries_the_lists_other_filters_but_not_itself(client, two):
+    client.force_login(two["coordinator"])
+    response = client.get(
+        reverse("admin:followup_statusreport_changelist"),
+        {"sub_promise__focus_area_q": "Fokus", "status__exact": "not_started"},
+    )
+    page = response.content.decode()
+    forms = re.findall(r'<form method="get" class="bounded-filter-search".*?</form>', page, re.S)
+    own = next(form for form in forms if 'type="search" id="id_sub_promise__focus_area_q"' in form)
+    assert '<input type="hidden" name="status__exact" value="not_started">' in own
+    assert 'type="hidden" name="sub_promise__focus_area_q"' not in own
+    assert 'name="sub_promise__focus_area_q" value="Fokus"' in own
+    assert "Fokus Angered" not in page

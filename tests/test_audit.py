@@ -107,3 +107,17 @@ def test_change_page_links_to_history(client, promise):
     page = client.get(reverse("admin:lofte_subpromise_change", args=[sub.pk])).content.decode()
     assert history_url(sub) in page
     assert "Historik" in page
+
+
+def test_a_version_of_another_promise_is_404_whatever_its_number(client):
+    # Their promise's version number is our promise's id: the version is still theirs.
+    theirs = make_promise("Angered")
+    theirs.save()
+    record = theirs.history.latest()
+    assert not Promise.objects.filter(pk=record.history_id).exists()
+    ours = make_promise("Backa", pk=record.history_id)
+    client.force_login(make_coordinator(ours))
+    url = reverse("admin:lofte_promise_simple_history", args=[theirs.pk, record.history_id])
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Angered" not in response.content.decode()

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, models
 
 from followup.models import FollowUp, StatusReport
 from lofte.models import Promise
@@ -55,6 +55,7 @@ def test_view_on_site_leads_a_coordinator_only_to_their_own_promises_objects(cli
     assert client.get(view_on_site(FollowUp, "abc")).status_code == 404
     assert client.get(view_on_site(Session, "abc")).status_code == 404
     assert client.get(f"/admin/r/{HUGE}/1/").status_code == 404
+    assert client.get("/admin/r/987654/1/").status_code == 404  # no such content type
     assert client.get("/admin/r/%00/1/").status_code == 404
 
 
@@ -143,3 +144,28 @@ def test_refused_input_is_a_bad_request_logged_once_with_its_reason(admin_client
     assert len(lines) == 1
     assert "expected a number but got 'abc'" in lines[0]
     assert Promise.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "found"),
+    [
+        (models.PositiveIntegerField(), "-1", False),
+        (models.PositiveIntegerField(), "0", True),
+        (models.BigIntegerField(), str(2**63 - 1), True),
+        (models.BigIntegerField(), str(2**63), False),
+        (models.BigIntegerField(), str(-(2**63)), True),
+        (models.BigIntegerField(), str(-(2**63) - 1), False),
+        (models.CharField(), "abc", True),
+        (models.CharField(), "a\x00b", False),
+    ],
+)
+def test_an_id_the_column_cannot_hold_names_nothing(field, value, found):
+    from django.http import Http404
+
+    from lofte.admin_scope import _valid_id
+
+    if found:
+        assert str(_valid_id(field, value)) == value
+    else:
+        with pytest.raises(Http404):
+            _valid_id(field, value)

@@ -157,15 +157,17 @@ def test_a_row_that_fails_at_confirmation_rolls_back_the_whole_file(client, back
         HEADER
         + "hisings-backa,Skola,2,Läxhjälp,,,,,Familjebostäder,\n"
         + "hisings-backa,Skola,3,Skoljogg,,,,,Backaskolan,\n"
+        + "hisings-backa,Skola,4,Skolgård,,,,,Backaskolan,\n"
     )
     checked = preview(client, "lofte_subpromise", content)
     assert checked.context["confirm_form"] is not None
     backa["promise"].partners.remove(backaskolan)
 
     done = confirm(client, "lofte_subpromise", checked)
+    refused = "”Backaskolan” är ingen samverkanspart i detta löfte (kontrollera stavningen)."
     assert [str(m) for m in done.context["messages"]] == [
-        "Inget importerades: filen klarar inte längre kontrollerna. Rad 2: ”Backaskolan” är "
-        "ingen samverkanspart i detta löfte (kontrollera stavningen)."
+        f"Inget importerades: filen klarar inte längre kontrollerna. Rad 2: {refused} "
+        f"Rad 3: {refused}"
     ]
     assert list(SubPromise.objects.values_list("title", flat=True)) == ["Frukost i skolan"]
 

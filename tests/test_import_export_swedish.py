@@ -38,12 +38,18 @@ def test_export_file_is_named_in_swedish_after_the_promise(client, data):  # noq
     today = timezone.localdate().isoformat()
     assert f"dellöften-hisings-backa-{today}." in disposition
     assert disposition.startswith("attachment;")
+    # The name with ö is written as RFC 6266 asks, not raw.
+    assert "filename*=utf-8''" in response["Content-Disposition"]
 
 
 def test_template_has_the_exported_columns_and_imports(client, data):  # noqa: F811
     client.force_login(data["coordinator"])
     response = client.get(reverse("admin:lofte_subpromise_import_template"))
+    assert response["Content-Disposition"].startswith("attachment;")  # saved, not shown
     assert "dell%C3%B6ften-mall.xlsx" in response["Content-Disposition"]
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     headers = [c.value for c in sheet[1]]
     assert headers == SUB_HEADER.strip().split(",")

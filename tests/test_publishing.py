@@ -275,3 +275,99 @@ def test_finding_stale_publications_costs_the_same_queries_whatever_their_number
             )
         with django_assert_max_num_queries(3):
             assert recover_stale_publications() == count
+
+
+def test_only_the_attempt_whose_task_finished_is_failed(draft):
+    promise, first = draft
+    second = make_follow_up(promise, title="Uppföljning två")
+    coordinator = make_coordinator(promise)
+    publish_follow_up(follow_up=first, user=coordinator)
+    publish_follow_up(follow_up=second, user=coordinator)
+    # Both asked for at the same moment; the first one's worker finished without publishing.
+    since = FollowUp.objects.get(pk=first.pk).publishing_since
+    FollowUp.objects.filter(pk=second.pk).update(publishing_since=since)
+    DBTaskResult.objects.filter(id=FollowUp.objects.get(pk=first.pk).publish_task_id).update(
+        status="SUCCESSFUL"
+    )
+    assert recover_stale_publications() == 1
+    states = dict(FollowUp.objects.filter(promise=promise).values_list("pk", "state"))
+    assert states == {first.pk: "failed", second.pk: "publishing"}
+
+
+def _publishing(promise, since, task_id=""):
+    return make_follow_up(
+        promise, state="publishing", publishing_since=since, publish_task_id=task_id
+    )
+
+
+def test_a_recent_publication_is_left_alone_where_the_queue_keeps_no_record(settings):
+    # The immediate queue (tests) keeps no record to ask: a task id proves nothing lost.
+    promise = make_promise()
+    now = timezone.now()
+    fresh = _publishing(promise, now, task_id="a-task-id")
+    settings.PUBLISH_STALE_AFTER = 60
+    assert recover_stale_publications() == 0
+    fresh.refresh_from_db()
+    assert fresh.state == "publishing"
+
+
+def test_publishing_exactly_as_long_as_allowed_is_not_yet_stale(settings, monkeypatch):
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    settings.PUBLISH_STALE_AFTER = 60
+    on_the_limit = _publishing(make_promise(), now - datetime.timedelta(seconds=60))
+    assert recover_stale_publications() == 0
+    on_the_limit.refresh_from_db()
+    assert on_the_limit.state == "publishing"
+
+
+@pytest.mark.parametrize("meanwhile", ["published", "published again"])
+def test_recovery_leaves_a_follow_up_that_moved_on_while_it_looked(
+    settings, monkeypatch, meanwhile
+):
+    # Between reading the publishing follow-ups and failing the stale ones, the render
+    # finished, or the follow-up was recovered and published again (a new attempt).
+    settings.PUBLISH_STALE_AFTER = 60
+    old = timezone.now() - datetime.timedelta(hours=1)
+    follow_up = _publishing(make_promise(), old)
+    real_lost = followup.services._lost_render_tasks
+
+    def moves_on(task_ids):
+        rows = FollowUp.objects.filter(pk=follow_up.pk)
+        if meanwhile == "published":
+            rows.update(state="published", published_at=timezone.now())
+        else:
+            rows.update(publishing_since=timezone.now())
+        return real_lost(task_ids)
+
+    monkeypatch.setattr(followup.services, "_lost_render_tasks", moves_on)
+    assert recover_stale_publications() == 0
+    follow_up.refresh_from_db()
+    assert follow_up.state == ("published" if meanwhile == "published" else "publishing")
+    assert follow_up.publish_error == ""
+
+
+def _stub_copy(text):
+    return {"published_html": text, "published_pdf": b"%PDF-stub", "etag": f"etag-{text}"}
+
+
+def test_freezing_stores_one_copy_of_this_follow_up_and_never_replaces_it(monkeypatch):
+    promise = make_promise()
+    one = make_follow_up(promise, state="published", published_at=timezone.now())
+    other = make_follow_up(promise, state="published", published_at=timezone.now())
+    draft_follow_up = make_follow_up(promise)
+    copies = iter(["första", "andra", "utkast"])
+    monkeypatch.setattr(followup.services, "_frozen_copy", lambda f: _stub_copy(next(copies)))
+
+    frozen = followup.services.freeze_follow_up(follow_up=one)
+    assert (frozen.etag, frozen.published_html) == ("etag-första", "första")
+    # A second freeze (another worker) leaves the first stored copy.
+    followup.services.freeze_follow_up(follow_up=one)
+    one.refresh_from_db()
+    assert (one.etag, one.published_html) == ("etag-första", "första")
+    other.refresh_from_db()
+    assert (other.etag, other.published_html, other.frozen_at) == ("", "", None)
+    # Only a published follow-up is frozen.
+    followup.services.freeze_follow_up(follow_up=draft_follow_up)
+    draft_follow_up.refresh_from_db()
+    assert (draft_follow_up.state, draft_follow_up.etag) == ("draft", "")

@@ -3,16 +3,23 @@
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 
+import followup.review.emails
 from followup.models import StatusReport
 from followup.services import (
+    ContributionConflict,
+    ContributionContent,
     FigureData,
+    IncompleteReport,
     ReportConflict,
     ReportContent,
     WorkflowError,
     approve_report,
     get_or_start_report,
+    open_review,
     return_report,
+    save_contribution,
     save_report,
     submit_report,
 )
@@ -59,12 +66,20 @@ def test_save_records_who_when_and_figures(report):
         report=report,
         user=user,
         version=1,
-        content=content(figures=[FigureData("Frukostar", Decimal("1000"), "st")]),
+        content=content(
+            figures=[
+                FigureData("Frukostar", Decimal("1000"), "st"),
+                FigureData("Deltagare", Decimal("40"), "personer"),
+            ]
+        ),
     )
     report.refresh_from_db()
     assert (report.achieved, report.saved_by, report.version) == ("Vi har börjat.", user, 2)
     assert report.saved_at is not None
-    assert [(f.label, f.value) for f in report.figures.all()] == [("Frukostar", Decimal(1000))]
+    assert [(f.position, f.label, f.value) for f in report.figures.all()] == [
+        (1, "Frukostar", Decimal(1000)),
+        (2, "Deltagare", Decimal(40)),
+    ]
 
 
 def test_stale_version_is_a_conflict_and_keeps_the_first_text(report):
@@ -145,3 +160,97 @@ def test_a_report_in_a_closed_round_cannot_be_returned(report):
     with pytest.raises(WorkflowError):
         return_report(report=report, reviewer=make_user(), comment="Komplettera")
     assert StatusReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_an_incomplete_report_is_refused_with_what_is_missing(report):
+    StatusReport.objects.filter(pk=report.pk).update(achieved="  ")
+    with pytest.raises(IncompleteReport) as caught:
+        submit_report(report=report, user=lead(report))
+    assert str(caught.value) == "Beskriv vad som har gjorts innan du skickar in rapporten."
+    assert list(caught.value.missing) == ["achieved"]
+    assert StatusReport.objects.get(pk=report.pk).state == "draft"
+
+
+def test_opening_a_review_marks_this_submitted_report_once(report):
+    other = get_or_start_report(
+        sub_promise=make_sub_promise(report.sub_promise.focus_area, make_partner()),
+        period=report.period,
+    )
+    StatusReport.objects.filter(pk=other.pk).update(status="in_progress", achieved="Också.")
+    for handed_in in (report, other):
+        submit_report(report=handed_in, user=lead(handed_in))
+    draft = get_or_start_report(
+        sub_promise=make_sub_promise(report.sub_promise.focus_area, make_partner()),
+        period=report.period,
+    )
+    reviewer = make_user(is_staff=True)
+    assert open_review(report=report, reviewer=reviewer) is True
+    opened = StatusReport.objects.get(pk=report.pk).review_opened_at
+    assert opened is not None
+    assert open_review(report=report, reviewer=reviewer) is False
+    assert StatusReport.objects.get(pk=report.pk).review_opened_at == opened
+    assert StatusReport.objects.get(pk=other.pk).review_opened_at is None
+    assert open_review(report=draft, reviewer=reviewer) is False
+    assert StatusReport.objects.get(pk=draft.pk).review_opened_at is None
+
+
+def test_approving_twice_in_a_closed_round_names_the_state_not_the_round(report):
+    submit_report(report=report, user=lead(report))
+    report.period.is_open = False
+    report.period.save()
+    approve_report(report=report, reviewer=make_user())  # a closed round is still reviewed
+    with pytest.raises(WorkflowError, match=r"kan inte längre ändras \(den är godkänd\)"):
+        approve_report(report=report, reviewer=make_user())
+
+
+def test_a_report_started_by_someone_else_at_the_same_moment_is_theirs(report, monkeypatch):
+    sub, period = report.sub_promise, report.period
+    # Reports beside it: the same sub-promise in another round, another sub-promise here.
+    get_or_start_report(sub_promise=sub, period=make_period(sub.focus_area.promise))
+    get_or_start_report(sub_promise=make_sub_promise(sub.focus_area, make_partner()), period=period)
+
+    def lost_the_race(**fields):
+        raise IntegrityError("UNIQUE constraint failed")
+
+    monkeypatch.setattr(StatusReport.objects, "get_or_create", lost_the_race)
+    assert get_or_start_report(sub_promise=sub, period=period) == report
+
+
+def test_a_mail_server_down_leaves_the_review_done(
+    report, monkeypatch, django_capture_on_commit_callbacks
+):
+    def server_down(report_id):
+        raise ConnectionRefusedError("SMTP down")
+
+    monkeypatch.setattr(followup.review.emails, "send_review_notice", server_down)
+    submit_report(report=report, user=lead(report))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        approve_report(report=report, reviewer=make_user())
+    assert len(callbacks) == 1
+    assert StatusReport.objects.get(pk=report.pk).state == "approved"
+
+
+def test_a_stale_contribution_is_a_conflict_and_keeps_the_first_text(report):
+    co = make_partner()
+    sub = make_sub_promise(report.sub_promise.focus_area, make_partner(), co)
+    shared = get_or_start_report(sub_promise=sub, period=report.period)
+    first, second = make_reporter(co), make_reporter(co)
+    save_contribution(
+        report=shared,
+        partner=co,
+        user=first,
+        content=ContributionContent(achieved="Vi höll tre träffar."),
+        version=1,
+        ready=False,
+    )
+    with pytest.raises(ContributionConflict) as caught:
+        save_contribution(
+            report=shared,
+            partner=co,
+            user=second,
+            content=ContributionContent(achieved="Andra texten"),
+            version=1,
+            ready=True,
+        )
+    assert caught.value.current.achieved == "Vi höll tre träffar."
+    assert (caught.value.current.saved_by, caught.value.current.state) == (first, "draft")
