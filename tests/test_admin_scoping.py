@@ -4,11 +4,13 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import Reminder, StatusReport
+from lofte.models import ExportJob
 from parties.models import Membership
 
 from .conftest import (
@@ -202,3 +204,17 @@ def test_inviting_twice_is_refused(client, two):
     invite(client, two["a"]["partner"])
     response = invite(client, two["a"]["partner"])
     assert "rapporterar redan" in response.content.decode()
+
+
+def test_an_export_is_seen_by_its_asker_and_its_promises_coordinators_only(two):
+    asker, colleague = make_coordinator(two["a"]["promise"]), make_coordinator(two["a"]["promise"])
+    theirs = make_coordinator(two["b"]["promise"])
+    own = ExportJob.objects.create(
+        requested_by=asker, promise=two["a"]["promise"], model="lofte.subpromise", row_count=9
+    )
+    # An export across promises names none: only the asker sees it.
+    across = ExportJob.objects.create(requested_by=asker, model="lofte.subpromise", row_count=9)
+    assert set(ExportJob.objects.visible_to(asker)) == {own, across}
+    assert list(ExportJob.objects.visible_to(colleague)) == [own]
+    assert not ExportJob.objects.visible_to(theirs).exists()
+    assert not ExportJob.objects.visible_to(AnonymousUser()).exists()
