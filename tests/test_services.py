@@ -164,3 +164,12 @@ def test_only_the_lead_partners_reporters_write_and_hand_in(report):
     report.refresh_from_db()
     assert (report.state, report.achieved, report.version) == ("draft", "Vi har börjat.", 1)
     assert list(StatusReport.objects.editable_by(own)) == [report]
+
+
+def test_a_report_not_begun_is_handed_in_with_its_reason(report):
+    StatusReport.objects.filter(pk=report.pk).update(
+        status="not_started", achieved="", obstacles="Lokalen är inte klar."
+    )
+    submit_report(report=report, user=lead(report))
+    report.refresh_from_db()
+    assert (report.state, report.obstacles) == ("submitted", "Lokalen är inte klar.")
