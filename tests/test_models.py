@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
-from lofte.models import Commitment, Responsibility
+from lofte.models import Commitment, MailThrottle, Responsibility
 
 from .conftest import (
     make_focus_area,
@@ -146,3 +146,7 @@ def test_a_highlight_quotes_its_own_promises_report_even_in_a_new_follow_up(sub_
 def test_a_highlight_is_named_by_the_start_of_its_text(sub_promise):
     highlight = Highlight(text="x" * 100)
     assert str(highlight) == "x" * 80
+
+
+def test_a_mail_throttle_is_named_by_the_start_of_its_key_and_its_count():
+    assert str(MailThrottle(key="0123456789abcdef" * 4, count=3)) == "0123456789ab… ×3"
