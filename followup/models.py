@@ -565,7 +565,13 @@ class Highlight(models.Model):
             raise ValidationError(_("A published follow-up cannot be changed."))
         if report.state != StatusReport.State.APPROVED:
             raise ValidationError({"report": _("Only approved reports can be highlighted.")})
-        follow_up = self.follow_up if self.follow_up_id else None
+        # On admin's add page the follow-up is set but not saved yet (it has no id); its
+        # promise is unset only when its own form failed, which says so.
+        follow_up = (
+            self.follow_up if self.follow_up_id or Highlight.follow_up.is_cached(self) else None
+        )
+        if follow_up is not None and follow_up.promise_id is None:
+            return
         if follow_up is not None and report.period.promise_id != follow_up.promise_id:
             raise ValidationError(
                 {"report": _("The report belongs to another promise than the follow-up.")}

@@ -4,11 +4,13 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import Reminder, StatusReport
+from lofte.models import ExportJob
 from parties.models import Membership
 
 from .conftest import (
@@ -217,3 +219,17 @@ def test_a_filters_search_box_carries_the_lists_other_filters_but_not_itself(cli
     assert 'type="hidden" name="sub_promise__focus_area_q"' not in own
     assert 'name="sub_promise__focus_area_q" value="Fokus"' in own
     assert "Fokus Angered" not in page
+
+
+def test_an_export_is_seen_by_its_asker_and_its_promises_coordinators_only(two):
+    asker, colleague = make_coordinator(two["a"]["promise"]), make_coordinator(two["a"]["promise"])
+    theirs = make_coordinator(two["b"]["promise"])
+    own = ExportJob.objects.create(
+        requested_by=asker, promise=two["a"]["promise"], model="lofte.subpromise", row_count=9
+    )
+    # An export across promises names none: only the asker sees it.
+    across = ExportJob.objects.create(requested_by=asker, model="lofte.subpromise", row_count=9)
+    assert set(ExportJob.objects.visible_to(asker)) == {own, across}
+    assert list(ExportJob.objects.visible_to(colleague)) == [own]
+    assert not ExportJob.objects.visible_to(theirs).exists()
+    assert not ExportJob.objects.visible_to(AnonymousUser()).exists()

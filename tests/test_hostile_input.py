@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import connection, models
+from django.utils import timezone
 
-from followup.models import FollowUp, StatusReport
+from followup.models import DraftPdf, FollowUp, StatusReport
 from lofte.models import Promise
 
 from .conftest import (
@@ -68,6 +69,23 @@ def test_view_on_site_still_works_for_a_superuser_and_not_for_outsiders(client, 
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].endswith(two["their_draft"].get_absolute_url())
+
+
+def test_view_on_site_leads_to_the_page_people_read(client, two):
+    """The promise to its public page; a draft to its draft page, published to the public one."""
+    client.force_login(two["coordinator"])
+    slug, draft = two["ours"].slug, two["our_draft"]
+    site = "http://testserver"
+    location = client.get(view_on_site(Promise, two["ours"].pk))["Location"]
+    assert location == f"{site}/loften/{slug}/"
+    location = client.get(view_on_site(FollowUp, draft.pk))["Location"]
+    assert location == f"{site}/uppfoljning/{slug}/utkast/{draft.pk}/"
+    FollowUp.objects.filter(pk=draft.pk).update(state="published", published_at=timezone.now())
+    location = client.get(view_on_site(FollowUp, draft.pk))["Location"]
+    assert location == f"{site}/uppfoljning/{slug}/"
+    # A draft PDF's page is the one that says whether it is ready.
+    preview = DraftPdf.objects.create(follow_up=draft, requested_by=two["coordinator"])
+    assert preview.get_absolute_url() == f"/uppfoljning/{slug}/utkast/{draft.pk}/pdf/{preview.pk}/"
 
 
 @pytest.mark.parametrize("object_id", ["abc", HUGE, "-1", "%00"])

@@ -1,5 +1,6 @@
 """Logging in: password, password reset, one-time links by email, and throttling."""
 
+import datetime
 import re
 
 import pytest
@@ -121,10 +122,13 @@ def test_login_link_answers_the_same_for_known_and_unknown_addresses(client):
         return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", page(response))
 
     assert without_csrf(known) == without_csrf(unknown)
-    assert "Om adressen är känd har en länk skickats till den" in page(known)
+    assert "Länken fungerar en gång, i 15 minuter." in page(known)
+    # The page is rendered for the request: the language switch comes back to it.
+    assert f'name="next" type="hidden" value="{reverse("login_link_sent")}"' in page(known)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["anna@example.org"]
     assert "15 minuter" in mail.outbox[0].body
+    assert "Ditt användarnamn: anna\n" in mail.outbox[0].body
 
 
 def test_login_link_form_with_bad_address_shows_the_error_and_keeps_input(client):
@@ -136,7 +140,8 @@ def test_login_link_form_with_bad_address_shows_the_error_and_keeps_input(client
 
 
 def test_login_link_logs_in_once(client):
-    make_reporter(make_partner(), "anna")
+    anna = make_reporter(make_partner(), "anna")
+    make_reporter(make_partner(), "bo")
     client.post(reverse("login_link_request"), {"email": "anna@example.org"})
     link = _link_from_outbox()
 
@@ -147,7 +152,7 @@ def test_login_link_logs_in_once(client):
 
     response = client.post(link)
     assert response.url == "/"
-    assert client.session["_auth_user_id"]
+    assert client.session["_auth_user_id"] == str(anna.pk)
 
     client.logout()
     response = client.post(link)
@@ -171,6 +176,56 @@ def test_login_link_expires_after_fifteen_minutes(client, monkeypatch):
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
+def test_login_link_works_for_exactly_its_lifetime(monkeypatch):
+    user = make_user("anna")
+    made = login_link_tokens._now().replace(microsecond=0)
+    monkeypatch.setattr(type(login_link_tokens), "_now", lambda self: made)
+    token = login_link_tokens.make_token(user)
+    lifetime = _minutes(15)
+    assert lifetime.total_seconds() == settings.LOGIN_LINK_MAX_AGE
+    monkeypatch.setattr(type(login_link_tokens), "_now", lambda self: made + lifetime)
+    assert login_link_tokens.check_token(user, token)
+    later = made + lifetime + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(type(login_link_tokens), "_now", lambda self: later)
+    assert not login_link_tokens.check_token(user, token)
+
+
+def test_login_links_go_to_active_reporters_only(client, mailoutbox):
+    make_user("gone", is_active=False)
+    # A superuser without staff status still has every permission.
+    make_user("root", is_superuser=True)
+    for email in ("gone@example.org", "root@example.org"):
+        assert client.post(reverse("login_link_request"), {"email": email}).status_code == 302
+    assert mailoutbox == []
+
+
+def test_login_link_of_a_deactivated_reporter_is_refused(client):
+    anna = make_reporter(make_partner(), "anna")
+    client.post(reverse("login_link_request"), {"email": "anna@example.org"})
+    anna.is_active = False
+    anna.save()
+    response = client.post(_link_from_outbox())
+    assert response.status_code == 400
+    assert "Länken har redan använts eller är för gammal." in page(response)
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_request_for_a_link_too_many_is_told_how_long_to_wait(client, settings):
+    settings.MAIL_THROTTLE_PER_ADDRESS = 1
+    # 30½ minutes: the wait is rounded up to whole minutes, 31.
+    settings.MAIL_THROTTLE_WINDOW = 30 * 60 + 30
+    make_reporter(make_partner(), "anna")
+    url = reverse("login_link_request")
+    assert client.post(url, {"email": "anna@example.org"}).status_code == 302
+    response = client.post(url, {"email": "anna@example.org"})
+    assert response.status_code == 429
+    assert 30 * 60 < int(response["Retry-After"]) <= 30 * 60 + 30
+    html = page(response)
+    assert "Vänta 31 minuter och försök igen." in html
+    assert f'name="next" type="hidden" value="{url}"' in html
+    assert len(mail.outbox) == 1
+
+
 def test_login_link_token_is_not_a_password_reset_token(client):
     from django.contrib.auth.tokens import default_token_generator
 
@@ -185,8 +240,6 @@ def test_login_link_with_garbage_is_refused(client):
 
 
 def _minutes(n: int):
-    import datetime
-
     return datetime.timedelta(minutes=n)
 
 

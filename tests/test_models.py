@@ -3,11 +3,12 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from followup.models import ReportFigure, StatusReport
-from lofte.models import Commitment, Responsibility
+from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
+from lofte.models import Commitment, MailThrottle, Responsibility
 
 from .conftest import (
     make_focus_area,
@@ -17,6 +18,7 @@ from .conftest import (
     make_report,
     make_sub_promise,
 )
+from .document_data import make_follow_up
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +117,36 @@ def test_indicator_target_needs_a_label(sub_promise):
     sub_promise.indicator_target = 100
     with pytest.raises(IntegrityError), transaction.atomic():
         sub_promise.save()
+
+
+def approved_report(sub_promise):
+    now = timezone.now()
+    return make_report(
+        sub_promise,
+        make_period(sub_promise.promise),
+        status="done",
+        achieved="Gjort.",
+        state="approved",
+        submitted_at=now,
+        reviewed_at=now,
+    )
+
+
+def test_a_highlight_quotes_its_own_promises_report_even_in_a_new_follow_up(sub_promise):
+    theirs = approved_report(make_sub_promise(make_focus_area(make_promise()), make_partner()))
+    # Admin's add page checks the highlights before the follow-up is saved.
+    new = FollowUp(promise=sub_promise.promise, title="Ny")
+    for follow_up in (new, make_follow_up(sub_promise.promise)):
+        highlight = Highlight(follow_up=follow_up, report=theirs, position=1, text="Citat")
+        with pytest.raises(ValidationError, match="ett annat medborgarlöfte än uppföljningen"):
+            highlight.clean()
+    Highlight(follow_up=new, report=approved_report(sub_promise), position=1, text="Ok").clean()
+
+
+def test_a_highlight_is_named_by_the_start_of_its_text(sub_promise):
+    highlight = Highlight(text="x" * 100)
+    assert str(highlight) == "x" * 80
+
+
+def test_a_mail_throttle_is_named_by_the_start_of_its_key_and_its_count():
+    assert str(MailThrottle(key="0123456789abcdef" * 4, count=3)) == "0123456789ab… ×3"

@@ -326,3 +326,14 @@ def test_only_the_promises_partners_can_be_made_responsible(client, world):
     )
     assert "Okänd förening är inte samverkanspart i det här löftet" in response.content.decode()
     assert not sub.responsibilities.filter(partner=stranger).exists()
+
+
+def test_a_partner_listed_on_a_promise_belongs_to_it_before_it_has_a_sub_promise():
+    ours = make_promise()
+    coordinator = make_coordinator(ours)
+    new, shared = make_partner("Ny part"), make_partner("Delad part")
+    ours.partners.add(new, shared)
+    make_promise().partners.add(shared)
+    assert set(Partner.objects.coordinated_by(coordinator)) == {new, shared}
+    # Listed on another promise too: an administrator's to change.
+    assert list(Partner.objects.managed_by(coordinator)) == [new]

@@ -1,12 +1,16 @@
 """The round overview: who has reported, who is behind, and reminding them."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.models import Reminder, StatusReport
-from followup.review.reminders import round_progress
+from followup.models import Contribution, Reminder, StatusReport
+from followup.review.reminders import planned_reminders, round_progress
+from lofte.models import Responsibility
+from parties.models import Membership, Partner
 
 from .conftest import (
     make_coordinator,
@@ -126,6 +130,8 @@ def test_reminding_first_shows_who_will_be_mailed_and_what(client, round_):
     assert "backaik@example.org" in page
     assert "ellen@example.org" not in page  # not behind
     assert "Påminnelse: rapportera för Våren 2025" in page
+    # The message itself, in the reporters' language, for the first of them (Backa IK's).
+    assert "Hej backaik!" in page and "1 rapport är inte inskickad än." in page
     assert "Skicka 2 påminnelser" in page
     # The ticked partner alone, kept through the confirmation.
     club = round_["promise"].partners.get(name="Backa IK")
@@ -190,3 +196,65 @@ def test_real_round_is_fully_reported(client, hisings_backa, django_assert_max_n
     assert len(rows) == 27
     assert all(not row.behind for row in rows)
     assert "stängd" in response.content.decode()
+
+
+def test_progress_counts_each_partners_own_parts_in_this_round_only():
+    promise = make_promise()
+    area = make_focus_area(promise)
+    earlier = make_period(
+        promise,
+        name="Hösten 2024",
+        starts_on=datetime.date(2024, 9, 1),
+        deadline=datetime.date(2024, 12, 15),
+    )
+    period = make_period(promise, name="Våren 2025")
+    now = timezone.now()
+    done = {"status": "done", "achieved": "Gjort.", "submitted_at": now}
+    lead, a, b, c, d, e = (make_partner(name) for name in ["Lead", "A", "B", "C", "D", "E"])
+    # A handed in last round; this round's report is opened, never saved.
+    a1 = make_sub_promise(area, a)
+    make_report(a1, earlier, state="approved", saved_at=now, reviewed_at=now, **done)
+    make_report(a1, period)
+    # B has saved its part of b1; C has only opened its part (last round's was ready).
+    b1 = make_sub_promise(area, lead, b, c)
+    report = make_report(b1, period)
+    Contribution.objects.create(report=report, partner=b, achieved="Vi har börjat.", saved_at=now)
+    Contribution.objects.create(report=report, partner=c)
+    Contribution.objects.create(
+        report=make_report(b1, earlier), partner=c, state="ready", saved_at=now, ready_at=now
+    )
+    # C wrote for b2, then was taken off it: that part is no longer C's.
+    b2 = make_sub_promise(area, lead, c)
+    Contribution.objects.create(report=make_report(b2, period), partner=c, saved_at=now)
+    Responsibility.objects.filter(sub_promise=b2, partner=c).delete()
+    # E takes part in two sub-promises and has made one part ready.
+    e1, e2 = make_sub_promise(area, lead, e), make_sub_promise(area, lead, e)
+    Contribution.objects.create(
+        report=make_report(e1, period), partner=e, state="ready", saved_at=now, ready_at=now
+    )
+    make_report(e2, period)
+    # D, with two reporters, has handed in here and leads a sub-promise of another promise.
+    make_report(make_sub_promise(area, d), period, state="submitted", **done)
+    make_sub_promise(make_focus_area(make_promise()), d)
+    make_reporter(d), make_reporter(d)
+
+    rows = {p.partner.name: (p.total, p.done, p.begun, p.reporters) for p in round_progress(period)}
+    assert rows == {
+        "A": (1, 0, False, 0),
+        "B": (1, 0, True, 0),
+        "C": (1, 0, False, 0),
+        "D": (1, 1, True, 2),
+        "E": (2, 1, True, 0),
+        "Lead": (4, 0, False, 0),
+    }
+
+
+def test_planned_reminders_name_only_the_partners_reminded(round_):
+    club = round_["promise"].partners.get(name="Backa IK")
+    ellen = round_["promise"].partners.get(name="Ellen Keyskolan").memberships.get().user
+    Membership.objects.create(user=ellen, partner=club)  # Ellen Keyskolan owes nothing
+    planned = planned_reminders(round_["period"], Partner.objects.filter(pk=club.pk))
+    assert [(p.user.username, p.partners, p.unfinished) for p in planned] == [
+        ("backaik", ["Backa IK"], 1),
+        ("ellen", ["Backa IK"], 1),
+    ]

@@ -128,6 +128,7 @@ def test_submitted_report_cannot_be_saved_or_approved_twice(report):
 def test_closed_round_refuses_saving(report):
     report.period.is_open = False
     report.period.save()
+    assert not StatusReport.objects.editable_by(lead(report)).exists()
     with pytest.raises(WorkflowError):
         save_report(
             report=report, user=lead(report), version=1, content=content(achieved="Ny text")
@@ -254,3 +255,30 @@ def test_a_stale_contribution_is_a_conflict_and_keeps_the_first_text(report):
         )
     assert caught.value.current.achieved == "Vi höll tre träffar."
     assert (caught.value.current.saved_by, caught.value.current.state) == (first, "draft")
+
+
+def test_only_the_lead_partners_reporters_write_and_hand_in(report):
+    own = lead(report)
+    co_partner = make_partner()
+    report.sub_promise.responsibilities.create(partner=co_partner, role="co")
+    # The lead of another sub-promise of the same promise.
+    other_lead = make_reporter(make_partner())
+    make_sub_promise(report.sub_promise.focus_area, other_lead.memberships.get().partner)
+    for user in (make_reporter(co_partner), other_lead):
+        assert report not in StatusReport.objects.editable_by(user)
+        with pytest.raises(WorkflowError, match="Bara den ansvariga partens rapportörer"):
+            save_report(report=report, user=user, version=1, content=content(achieved="Nej"))
+        with pytest.raises(WorkflowError, match="Bara den ansvariga partens rapportörer"):
+            submit_report(report=report, user=user)
+    report.refresh_from_db()
+    assert (report.state, report.achieved, report.version) == ("draft", "Vi har börjat.", 1)
+    assert list(StatusReport.objects.editable_by(own)) == [report]
+
+
+def test_a_report_not_begun_is_handed_in_with_its_reason(report):
+    StatusReport.objects.filter(pk=report.pk).update(
+        status="not_started", achieved="", obstacles="Lokalen är inte klar."
+    )
+    submit_report(report=report, user=lead(report))
+    report.refresh_from_db()
+    assert (report.state, report.obstacles) == ("submitted", "Lokalen är inte klar.")
