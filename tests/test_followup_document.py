@@ -16,7 +16,7 @@ from django.utils.http import http_date
 from django_tasks_db.models import DBTaskResult
 
 import followup.services
-from followup.document.data import build_document, render_document
+from followup.document.data import build_document, lower_first, render_document
 from followup.document.views import FREEZE_REQUEUE_AFTER
 from followup.models import DraftPdf, FollowUp, Highlight
 from followup.services import WorkflowError, publish_follow_up
@@ -630,3 +630,11 @@ def test_admin_cannot_publish_another_promises_follow_up(client, draft_setup):
 
 
 # --- In a browser -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "mid_sentence"),
+    [("Skola", "skola"), ("IT-stöd", "IT-stöd"), ("IT", "IT"), ("F", "f"), ("", "")],
+)
+def test_focus_area_names_read_mid_sentence_in_lower_case_except_abbreviations(name, mid_sentence):
+    assert lower_first(name) == mid_sentence
