@@ -60,10 +60,30 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
+def resident_mb() -> tuple[int, int] | None:
+    """This process's resident size and its peak since `reset_peak()`, in MB (Linux only)."""
+    try:
+        with open("/proc/self/status") as status:
+            fields = dict(line.split(":", 1) for line in status)
+    except OSError:
+        return None
+    return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
+
+
+def reset_peak() -> None:
+    """Starts the peak resident size anew from the current size (Linux's clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
 def timed(fn, runs: int) -> dict:
     """Query count of one call, then median and p95 wall time and median CPU time over
-    `runs` calls. Slow views (a few runs) are counted in their first timed run instead of a
-    call of their own, and not warmed: a PDF at XL takes most of a minute."""
+    `runs` calls, and the process's resident size before and at its peak during them. Slow
+    views (a few runs) are counted in their first timed run instead of a call of their own,
+    and not warmed: a PDF at XL took most of a minute."""
     from django.db import connection
 
     slow = runs <= 3
@@ -77,6 +97,8 @@ def timed(fn, runs: int) -> dict:
         return execute(sql, params, many, context)
 
     times, cpu = [], []
+    reset_peak()
+    before = resident_mb()
     for run in range(runs + (0 if slow else 1)):
         counting = run == 0
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -91,12 +113,14 @@ def timed(fn, runs: int) -> dict:
         cpu.append(time.process_time() - start_cpu)
     times.sort()
     p95 = statistics.quantiles(times, n=20, method="inclusive")[18] if runs >= 2 else times[0]
+    after = resident_mb()
     return {
         "queries": queries,
         "runs": runs,
         "median_ms": round(statistics.median(times) * 1000, 2),
         "p95_ms": round(p95 * 1000, 2),
         "cpu_ms": round(statistics.median(cpu) * 1000, 2),
+        **({"rss_before_mb": before[0], "rss_peak_mb": after[1]} if before and after else {}),
     }
 
 

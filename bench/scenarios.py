@@ -596,6 +596,23 @@ def ratios(sizes: dict, sub_promises: dict[str, int]) -> dict:
             out["comparisons"][f"draft PDF render / bare WeasyPrint at {size}"] = ratio(
                 "draft PDF render", "bare WeasyPrint (PDF floor)", sizes[size]["views"]
             )
+    # The draft page is the follow-up's HTML built from today's data (target: under 0.5 ms a
+    # sub-promise at XL).
+    for size, data in sizes.items():
+        row = data["views"].get("draft page with indicators")
+        if row:
+            for measure, key in (("ms", "median_ms"), ("CPU ms", "cpu_ms")):
+                out["comparisons"][f"draft page, at {size}: {measure} a sub-promise"] = round(
+                    row[key] / sub_promises[size], 3
+                )
+    # How much memory a render takes: the process's peak over its size before the render.
+    for size, data in sizes.items():
+        for name in ("draft PDF render", "bare WeasyPrint (PDF floor)"):
+            row = data["views"].get(name, {})
+            if "rss_peak_mb" in row:
+                out["comparisons"][f"{name}, at {size}: resident MB before → peak"] = (
+                    f"{row['rss_before_mb']} → {row['rss_peak_mb']}"
+                )
     # Two rounds: a promise has twice as many reports as sub-promises.
     for size, data in sizes.items():
         for name, fmt in EXPORTS.items():

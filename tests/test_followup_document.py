@@ -176,6 +176,23 @@ def test_appendix_lists_every_sub_promise_with_its_lead_first(page, hisings_back
     assert breakfast.endswith("Genomfört")
 
 
+def test_printed_appendix_is_a_list_of_every_sub_promise_with_its_lead_first(
+    published_hisings_backa,
+):
+    follow_up = FollowUp.objects.get(promise=published_hisings_backa)
+    printed = render_document(follow_up, for_pdf=True)
+    appendix = printed[printed.index('id="appendix"') :]
+    assert "<table" not in appendix
+    items = [text_of(item) for item in re.findall(r"<li>(.*?)</li>", appendix, re.S)]
+    assert len(items) == 43
+    assert (
+        "1.4 Frukost för mellanstadieelever på Ellen Keyskolan – Västsvenska handelskammaren "
+        "(ansvarig), Ellen Keyskolan – Genomfört" in items
+    )
+    assert all(item.count("(ansvarig)") == 1 for item in items)
+    assert printed.count('<ol class="appendix-list"') == 4
+
+
 def test_focus_areas_are_never_counted_as_four():
     promise = make_promise("Angered")
     for name in ["Förskola", "Skola", "Sysselsättning", "Fritid", "Familj", "IT-stöd"]:
