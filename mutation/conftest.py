@@ -1,4 +1,6 @@
-"""The test suite's set-up (database, tasks, static files) for the template mutants."""
+"""The test suite's set-up (database, tasks, settings, static files) for the template mutants:
+every fixture of tests/conftest.py, its autouse ones included, without a list to keep."""
 
-from tests.conftest import *  # noqa: F403
-from tests.conftest import _empty_cache, _tasks_run_inline_and_static_files_by_plain_names  # noqa: F401
+import tests.conftest as suite
+
+globals().update({name: value for name, value in vars(suite).items() if not name.startswith("__")})

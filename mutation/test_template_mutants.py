@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from followup.document.data import render_document
+
 from tests.conftest import make_coordinator
 from tests.test_text_escaping import IN_DOCUMENT, assert_escaped, marked  # noqa: F401
 
@@ -25,6 +27,12 @@ TEMPLATES = [
     "outcomes/_document_effects.html",
 ]
 EQUIVALENT = Path(__file__).with_name("equivalent.txt")
+OWNER_MARKERS = {
+    "OWNER_NAME": "<b>owner-name</b>",
+    "OWNER_EMAIL": "<b>owner-email</b>@example.org",
+    "OWNER_URL": "https://example.org/<b>owner-url</b>",
+    "OWNER_ADDRESS": "<b>owner-address</b>",
+}
 
 
 def marked_safe(expression: str) -> str:
@@ -35,26 +43,30 @@ def marked_safe(expression: str) -> str:
 
 
 def template_mutants(name: str):
-    """(id, mutated source) for each value of template `name`."""
+    """(id, mutated source) for each value of template `name`. A mutant is named by its
+    expression and which occurrence of it in the template it is (`row.number#2`), so that
+    an edit elsewhere in the template leaves the names, and equivalent.txt, as they are."""
     source = (ROOT / "templates" / name).read_text(encoding="utf-8")
     spans = [
         m.span() for m in re.finditer(r"{% blocktranslate.*?{% endblocktranslate %}", source, re.S)
     ]
+    seen: dict[str, int] = {}
 
-    def line(pos):
-        """line:column, as an editor shows them."""
-        return f"{source.count(chr(10), 0, pos) + 1}:{pos - source.rfind(chr(10), 0, pos)}"
+    def named(expression: str) -> str:
+        expression = expression.replace(" ", "")
+        seen[expression] = seen.get(expression, 0) + 1
+        return f"template:{name}:{expression}#{seen[expression]}"
 
     for m in re.finditer(r"{{\s*(.+?)\s*}}", source):
         if any(a <= m.start() < b for a, b in spans) or "|safe" in m.group(1):
             continue
         mutated = source[: m.start()] + "{{ " + marked_safe(m.group(1)) + " }}" + source[m.end() :]
-        yield f"template:{name}:{line(m.start())}:{m.group(1).replace(' ', '')}", mutated
+        yield named(m.group(1)), mutated
     for tag in re.finditer(r"{% blocktranslate[^%]*? with (.*?)%}", source):
         for arg in re.finditer(r"(\w+)=(\S+)", tag.group(1)):
             start, end = tag.start(1) + arg.start(2), tag.start(1) + arg.end(2)
             mutated = source[:start] + marked_safe(arg.group(2)) + source[end:]
-            yield f"template:{name}:{line(start)}:{arg.group(1)}={arg.group(2)}", mutated
+            yield named(f"{arg.group(1)}={arg.group(2)}"), mutated
 
 
 def equivalent() -> set[str]:
@@ -65,9 +77,22 @@ def equivalent() -> set[str]:
 @pytest.mark.django_db
 def test_every_template_mutant_is_caught_by_the_escaping_test(client, settings, marked, tmp_path):  # noqa: F811
     promise, follow_up, markers, _ = marked
+    # The site's owner comes from settings, and the document prints it on its cover.
+    for name, value in OWNER_MARKERS.items():
+        setattr(settings, name, value)
+    markers = {**markers, **{f"settings.{name}": value for name, value in OWNER_MARKERS.items()}}
+    markers["the owner's address as a label"] = "example.org/<b>owner-url</b>"
     client.force_login(make_coordinator(promise))
     url = reverse("document:draft", args=[promise.slug, follow_up.pk])
     engine = {**django_settings.TEMPLATES[0]}
+
+    def printed_fields() -> set[str]:
+        """The fields the HTML the PDF is made from shows, escaped (it has branches of its
+        own, such as the appendix as a list)."""
+        return assert_escaped(render_document(follow_up, for_pdf=True), markers, "the PDF")
+
+    in_print = printed_fields()
+    on_page = assert_escaped(client.get(url).content.decode(), markers, "the draft page")
 
     def caught(name: str, mutated: str) -> bool:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -78,13 +103,16 @@ def test_every_template_mutant_is_caught_by_the_escaping_test(client, settings, 
             if response.status_code != 200:
                 return True
             shown = assert_escaped(response.content.decode(), markers, name)
-            return bool(IN_DOCUMENT - shown)
+            return bool(on_page - shown) or bool(in_print - printed_fields())
         except AssertionError:
             return True
         finally:
             (tmp_path / name).unlink()
 
     # The page as it is passes the check: a mutant is caught by the check, not by accident.
+    assert IN_DOCUMENT - on_page == set()
+    assert IN_DOCUMENT - in_print == set()
+    assert {f"settings.{name}" for name in OWNER_MARKERS} - on_page == set()
     assert not caught(TEMPLATES[0], (ROOT / "templates" / TEMPLATES[0]).read_text("utf-8"))
     tried, survivors = 0, []
     for name in TEMPLATES:
