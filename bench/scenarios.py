@@ -662,3 +662,31 @@ def table(results: dict) -> str:
         lines.append(f"\n{title}:")
         lines.extend(f"  {name:<{width}} {value}" for name, value in values.items())
     return "\n".join(lines)
+
+
+def markdown_table(results: dict) -> str:
+    """README's table: queries per size, then median wall time (CPU time) per size in ms,
+    and the growth exponent from S to XL."""
+    sizes = results["sizes"]
+    names = list(next(iter(sizes.values()))["views"])
+    exponent = next(
+        (v for k, v in results["ratios"].items() if k.startswith("growth exponent k, S→XL")), {}
+    )
+
+    def ms(value: float) -> str:
+        return f"{value:,.0f}" if value >= 1000 else f"{value:.1f}"
+
+    head = ["view", *(f"q {size}" for size in sizes), *sizes, "k S→XL"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for name in names:
+        cells = [name]
+        cells += [
+            str(sizes[size]["views"][name]["queries"]) if name in sizes[size]["views"] else "–"
+            for size in sizes
+        ]
+        for size in sizes:
+            row = sizes[size]["views"].get(name)
+            cells.append(f"{ms(row['median_ms'])} ({ms(row['cpu_ms'])})" if row else "–")
+        cells.append(f"{exponent[name]:.2f}" if name in exponent else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -15,7 +15,6 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from followup.document.data import render_document
-
 from tests.conftest import make_coordinator
 from tests.test_text_escaping import IN_DOCUMENT, assert_escaped, marked  # noqa: F401
 
