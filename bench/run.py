@@ -230,7 +230,6 @@ def measure(args, database: str) -> int:
             build_s = time.perf_counter() - started
             print(f"built {size.name} in {build_s:.1f} s", flush=True)
             rows = {}
-            big = isinstance(size, synthetic.BigPromise)
             # `--only` measures some views (and the trivial view, to read the machine by).
             measured = [
                 scenario
@@ -242,8 +241,7 @@ def measure(args, database: str) -> int:
                 # dropped, as a worker would have taken it, so that /healthz's backlog check
                 # answers 200 and no view pays for an ever longer queue.
                 DBTaskResult.objects.all().delete()
-                # A PDF of 3,000 sub-promises took most of a minute: one run at M and XL.
-                runs = 1 if args.smoke or (big and scenario.runs <= 3) else scenario.runs
+                runs = 1 if args.smoke else scenario.runs
                 fn = scenario.prepare(Path(workdir))
                 rows[scenario.name] = timed(fn, runs) | {"per_promise": scenario.per_promise}
                 print(f"  {size.name} {scenario.name}: {rows[scenario.name]}", flush=True)

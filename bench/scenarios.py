@@ -257,7 +257,8 @@ def bare_weasyprint(workdir: Path):
     from followup.document.data import render_document
     from followup.document.pdf import PDF_VARIANT
 
-    html = render_document(_draft_follow_up(), for_pdf=True)
+    # The same HTML as the draft's render (preview: its footer says so on every page).
+    html = render_document(_draft_follow_up(), for_pdf=True, preview=True)
     static_dir = Path(settings.STATICFILES_DIRS[0]).as_uri() + "/"
     path = workdir / "follow-up.html"
     path.write_text(
