@@ -131,3 +131,122 @@ def test_hostile_filter_input_is_no_error(admin_client, query):
     assert response.status_code in (200, 302, 400)  # 400: an id no column can hold
     if response.status_code == 200:
         assert 'id="changelist-filter"' in response.content.decode()
+
+
+# --- The generic relation filter (ScopedRelatedFilter): the report list's focus areas -------
+
+AREA = "sub_promise__focus_area"
+
+
+def build_areas(count: int):
+    """A promise with `count` focus areas, each with one report, and another promise beside
+    it whose focus area matches every search."""
+    mine = make_promise(slug="backa")
+    period = make_period(mine, name="Våren")
+    partner = make_partner("Förening")
+    for n in range(count):
+        area = make_focus_area(mine, f"Fokus {n:03d}", position=n + 1)
+        make_report(make_sub_promise(area, partner, position=1), period)
+    theirs = make_promise(slug="angered")
+    hidden = make_focus_area(theirs, "Fokus hemlig")
+    make_report(make_sub_promise(hidden, make_partner("Annan")), make_period(theirs))
+    return mine
+
+
+def area_links(page: str) -> list[str]:
+    """The focus areas the focus-area filter links to (other filters' links and the column
+    headers carry a chosen focus area too)."""
+    block = page.split('data-filter-title="fokusområde"')[1].split("</details>")[0]
+    return re.findall(rf'href="\?[^"]*{AREA}__id__exact=\d+[^"]*">([^<]+)</a>', block)
+
+
+def test_a_relation_filter_lists_a_bounded_number_and_offers_a_search(admin_client):
+    build_areas(MAX_FILTER_CHOICES + 5)
+    page = admin_client.get(reverse(LIST)).content.decode()
+    links = area_links(page)
+    assert len(links) == MAX_FILTER_CHOICES
+    assert links[:2] == ["Fokus 000", "Fokus 001"]
+    assert f'name="{AREA}_q"' in page
+    assert "Bara de 50 första visas" in page
+
+
+def test_a_relation_filter_under_the_bound_lists_all_and_no_search(admin_client):
+    build_areas(3)
+    page = admin_client.get(reverse(LIST)).content.decode()
+    assert area_links(page) == ["Fokus 000", "Fokus 001", "Fokus 002", "Fokus hemlig"]
+    assert f'name="{AREA}_q"' not in page
+    assert "Bara de 50 första visas" not in page
+
+
+def test_a_relation_filters_search_uses_the_related_admins_search(admin_client):
+    build_areas(MAX_FILTER_CHOICES + 5)
+    response = admin_client.get(reverse(LIST), {f"{AREA}_q": " Fokus 05 ", "state__exact": "all"})
+    page = response.content.decode()
+    # The admin's search: every word in the name ("05" is in "Fokus 005" too).
+    assert area_links(page) == ["Fokus 005"] + [f"Fokus 05{n}" for n in range(5)]
+    assert 'value="Fokus 05"' in page  # what was typed, trimmed
+    assert '<input type="hidden" name="state__exact" value="all">' in page
+    assert "Bara de 50 första visas" not in page
+    # The search narrows the choices, never the list.
+    assert response.context["cl"].result_count == MAX_FILTER_CHOICES + 5 + 1
+    assert "Inget med det namnet." not in page
+    # A NUL is dropped, not searched for (PostgreSQL would refuse it).
+    page = admin_client.get(reverse(LIST), {f"{AREA}_q": "Fokus 05\x00"}).content.decode()
+    assert area_links(page) == ["Fokus 005"] + [f"Fokus 05{n}" for n in range(5)]
+    page = admin_client.get(reverse(LIST), {f"{AREA}_q": "ingenting"}).content.decode()
+    assert area_links(page) == []
+    assert f'name="{AREA}_q"' in page  # the box stays, to search again
+    assert "Inget med det namnet." in page
+
+
+def test_a_relation_filters_chosen_object_beyond_the_bound_is_shown(admin_client):
+    build_areas(MAX_FILTER_CHOICES + 5)
+    from lofte.models import FocusArea
+
+    last = FocusArea.objects.get(name=f"Fokus {MAX_FILTER_CHOICES + 4:03d}")
+    every = {"period__id__exact": "all", "state__exact": "all"}
+    page = admin_client.get(reverse(LIST), {f"{AREA}__id__exact": last.pk, **every})
+    text = page.content.decode()
+    assert re.search(rf'class="selected">\s*<a href="[^"]*">{last.name}</a>', text)
+    assert len(area_links(text)) == MAX_FILTER_CHOICES + 1
+    (report,) = page.context["cl"].result_list
+    assert report.sub_promise.focus_area == last
+
+
+def test_a_coordinators_relation_filter_offers_only_their_promises(client):
+    mine = build_areas(MAX_FILTER_CHOICES + 5)
+    client.force_login(make_coordinator(mine))
+    every = {"period__id__exact": "all", "state__exact": "all"}
+    page = client.get(reverse(LIST), {f"{AREA}_q": "Fokus", **every}).content.decode()
+    assert "Fokus hemlig" not in page
+    assert len(area_links(page)) == MAX_FILTER_CHOICES
+
+
+def test_a_relation_filter_at_exactly_the_bound_lists_all_and_no_search(client):
+    mine = build_areas(MAX_FILTER_CHOICES)
+    client.force_login(make_coordinator(mine))
+    page = client.get(reverse(LIST), {"period__id__exact": "all"}).content.decode()
+    assert len(area_links(page)) == MAX_FILTER_CHOICES
+    assert f'name="{AREA}_q"' not in page
+
+
+def test_a_relation_filters_chosen_object_within_the_bound_is_listed_once(admin_client):
+    build_areas(MAX_FILTER_CHOICES + 5)
+    from lofte.models import FocusArea
+
+    first = FocusArea.objects.get(name="Fokus 000")
+    page = admin_client.get(reverse(LIST), {f"{AREA}__id__exact": first.pk}).content.decode()
+    links = area_links(page)
+    assert len(links) == MAX_FILTER_CHOICES
+    assert links.count("Fokus 000") == 1
+
+
+def test_a_relation_filters_search_is_cut_at_100_characters(admin_client):
+    mine = build_areas(MAX_FILTER_CHOICES + 1)
+    long_name = "Z" * 100
+    make_report(
+        make_sub_promise(make_focus_area(mine, long_name), make_partner("Lång")),
+        mine.periods.get(),
+    )
+    page = admin_client.get(reverse(LIST), {f"{AREA}_q": long_name + "Y"}).content.decode()
+    assert area_links(page) == [long_name]

@@ -233,3 +233,16 @@ def test_an_export_is_seen_by_its_asker_and_its_promises_coordinators_only(two):
     assert list(ExportJob.objects.visible_to(colleague)) == [own]
     assert not ExportJob.objects.visible_to(theirs).exists()
     assert not ExportJob.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_a_coordinator_who_is_no_longer_staff_runs_no_promise():
+    from lofte.models import FocusArea, Promise
+
+    promise = make_promise()
+    make_focus_area(promise, "Skola")
+    user = make_coordinator(promise)
+    assert list(Promise.objects.coordinated_by(user)) == [promise]
+    user.is_staff = False  # still listed among the promise's coordinators
+    user.save()
+    assert list(Promise.objects.coordinated_by(user)) == []
+    assert not FocusArea.objects.coordinated_by(user).exists()

@@ -382,3 +382,48 @@ def test_the_worker_writes_the_librarys_file_without_a_dataset(
         after, before = sheet_of(bytes(job.content)), sheet_of(before)
         assert (cells(after), looks(after)) == (cells(before), looks(before))
     assert job.filename.startswith("statusrapporter-hisings-backa-")
+
+
+def test_a_report_export_names_its_state_and_each_saved_contribution_in_swedish(client):
+    promise = make_promise("Hisings Backa", slug="hisings-backa")
+    make_rows(promise, 2)
+    lone = make_report(
+        make_sub_promise(promise.focus_areas.get(), make_partner("Ensam")),
+        promise.periods.get(),
+        state="approved",
+        submitted_at=timezone.now(),
+        reviewed_at=timezone.now(),
+    )
+    Contribution.objects.create(report=lone, partner=make_partner("Osparad"), achieved="Utkast")
+    first = Contribution.objects.get(report__sub_promise__title="Text 0 dellöfte 0")
+    second = make_partner("Andra")
+    Contribution.objects.create(
+        report=first.report,
+        partner=second,
+        achieved="Mer",
+        state="ready",
+        saved_at=timezone.now(),
+        ready_at=timezone.now(),
+    )
+    client.force_login(make_coordinator(promise))
+    header, *rows = csv_rows(
+        post_export(
+            client, "followup_statusreport", form_data("followup_statusreport", "csv")
+        ).getvalue()
+    )
+    by_title = {row[header.index("dellöfte")]: row for row in rows}
+    assert set(by_title) == {"Text 0 dellöfte 0", "Text 1 dellöfte 1", lone.sub_promise.title}
+    for n in range(2):
+        row = by_title[f"Text {n} dellöfte {n}"]
+        assert row[header.index("tillstånd")] == "Inskickad"
+    # Each saved contribution by its partner's name, a blank line between them.
+    assert by_title["Text 0 dellöfte 0"][header.index("bidrag")] == (
+        f"Andra (klar): Mer\n\n{first.partner.name} (klar): Text 0 tillsammans"
+    )
+    co = Contribution.objects.get(report__sub_promise__title="Text 1 dellöfte 1")
+    assert by_title["Text 1 dellöfte 1"][header.index("bidrag")] == (
+        f"{co.partner.name} (klar): Text 1 tillsammans"
+    )
+    # Approved, and a contribution never saved is no part of the report.
+    assert by_title[lone.sub_promise.title][header.index("tillstånd")] == "Godkänd"
+    assert by_title[lone.sub_promise.title][header.index("bidrag")] == ""

@@ -533,3 +533,24 @@ def test_a_partners_field_error_is_named_by_the_files_column(client, backa):
     (row,) = checked.context["result"].invalid_rows
     assert list(row.error_dict) == ["e-post"]
     assert not Partner.objects.filter(name="Backaskolan").exists()
+
+
+@pytest.mark.parametrize("only", ["add_subpromise", "change_subpromise"])
+def test_importing_needs_both_the_add_and_the_change_permission(client, only):
+    from django.contrib.auth.models import Permission
+
+    from .conftest import make_user
+
+    promise = make_promise(slug="backa")
+    user = make_user(is_staff=True)
+    promise.coordinators.add(user)
+    user.user_permissions.add(
+        Permission.objects.get(codename=only),
+        Permission.objects.get(codename="view_subpromise"),
+    )
+    client.force_login(user)
+    assert client.get(reverse("admin:lofte_subpromise_import")).status_code == 403
+    assert client.get(reverse("admin:lofte_subpromise_import_template")).status_code == 403
+    page = client.get(reverse("admin:lofte_subpromise_changelist"))
+    assert page.status_code == 200
+    assert reverse("admin:lofte_subpromise_import") not in page.content.decode()

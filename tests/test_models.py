@@ -143,6 +143,15 @@ def test_a_highlight_quotes_its_own_promises_report_even_in_a_new_follow_up(sub_
     Highlight(follow_up=new, report=approved_report(sub_promise), position=1, text="Ok").clean()
 
 
+def test_a_highlight_adds_no_promise_error_where_its_follow_up_has_none_yet(sub_promise):
+    report = approved_report(sub_promise)
+    # The follow-up's own form failed before a promise was set: it says so itself.
+    unset = Highlight(follow_up=FollowUp(title="Ny"), report=report, position=1, text="Ok")
+    unset.clean()
+    # An inline row checked before any follow-up is attached to it.
+    Highlight(report=report, position=1, text="Ok").clean()
+
+
 def test_a_highlight_is_named_by_the_start_of_its_text(sub_promise):
     highlight = Highlight(text="x" * 100)
     assert str(highlight) == "x" * 80
