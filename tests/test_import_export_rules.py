@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -27,6 +28,7 @@ from .conftest import (
     make_promise,
     make_report,
     make_sub_promise,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -537,10 +539,6 @@ def test_a_partners_field_error_is_named_by_the_files_column(client, backa):
 
 @pytest.mark.parametrize("only", ["add_subpromise", "change_subpromise"])
 def test_importing_needs_both_the_add_and_the_change_permission(client, only):
-    from django.contrib.auth.models import Permission
-
-    from .conftest import make_user
-
     promise = make_promise(slug="backa")
     user = make_user(is_staff=True)
     promise.coordinators.add(user)

@@ -147,9 +147,9 @@ def test_a_highlight_adds_no_promise_error_where_its_follow_up_has_none_yet(sub_
     report = approved_report(sub_promise)
     # The follow-up's own form failed before a promise was set: it says so itself.
     unset = Highlight(follow_up=FollowUp(title="Ny"), report=report, position=1, text="Ok")
-    unset.clean()
+    assert unset.clean() is None  # no ValidationError
     # An inline row checked before any follow-up is attached to it.
-    Highlight(report=report, position=1, text="Ok").clean()
+    assert Highlight(report=report, position=1, text="Ok").clean() is None
 
 
 def test_a_highlight_is_named_by_the_start_of_its_text(sub_promise):
