@@ -8,7 +8,7 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker test setup install lock lint format messages bench loadtest loadtest-public mutate clean
+.PHONY: run serve worker test setup install lock lint format messages bench loadtest loadtest-public mutate mutate-hand clean
 
 # The development server and a task worker (publishing, email), stopped together by Ctrl-C.
 run: setup
@@ -55,6 +55,13 @@ mutate: install
 		$(BIN)/pytest mutation/test_template_mutants.py -q -s -p no:xdist > mutants/templates.log 2>&1; \
 		templates=$$?; grep -E 'template mutants|survived: template' mutants/templates.log; \
 		exit $$(( status || templates ))
+
+# Hand-made mutants (mutation/hand/*.diff), each against the tests the register of rules
+# (docs/rules/) names for its rule: every one must be caught. ONLY=glob picks some by name.
+# Those marked `needs: postgresql` want the local PostgreSQL that .ci/run sets up.
+ONLY ?= *
+mutate-hand: install
+	DJANGO_CONN_MAX_AGE=0 $(BIN)/python -m mutation.run_hand --only '$(ONLY)'
 
 # Two gunicorn servers on one PostgreSQL (DATABASE_URL, or the local lofte database that
 # .ci/run creates), 100 simulated reporters for 60 s, then a check of the database.
