@@ -1,5 +1,5 @@
 # The app's one image: the web servers (gunicorn) and the task worker (db_worker) run it.
-# README, "Deploying", says how; compose.yaml puts it together with PostgreSQL and Caddy.
+# docs/deploying.md says how; compose.yaml puts it together with PostgreSQL and Caddy.
 FROM debian:12-slim
 
 ENV DEBIAN_FRONTEND=noninteractive \

@@ -34,10 +34,11 @@ TEST_PROCESSES ?= 2
 test: setup
 	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
-# Synthetic data at one promise (S) and national scale (L); prints a table and writes
-# bench/results/latest.json. Uses a database of its own. Not part of `make test`.
+# Synthetic data at one promise (S), national scale (L) and big promises (M, XL); prints a
+# table, writes bench/results/latest.json and the table into bench/README.md (between the
+# markers of the database measured). Uses a database of its own. Not part of `make test`.
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --into bench/README.md
 
 # Mutation testing of the modules that hold our rules (pyproject's [tool.mutmut], see
 # mutation/README.md): each mutant is tested by the tests that run its code, two at a time

@@ -1,6 +1,6 @@
 """gunicorn's settings for the web process; `gunicorn lofte.wsgi` reads this file by itself.
 
-Environment variables (README, "Deploying"): GUNICORN_BIND, WEB_CONCURRENCY,
+Environment variables (docs/settings.md): GUNICORN_BIND, WEB_CONCURRENCY,
 GUNICORN_TIMEOUT, GUNICORN_ACCESS_LOG, GUNICORN_FORWARDED_ALLOW_IPS.
 """
 

@@ -8,11 +8,15 @@ it to L, on the same promise; then adds M and XL to the L database and measures 
 per-promise views on them. Records wall and CPU time (this process's: the PostgreSQL
 server's own CPU is not in it) and the machine's load average; prints one table and writes
 bench/results/latest.json, with each per-promise view's growth exponent from S to XL.
+With `--into bench/README.md` (`make bench`) it also writes the Markdown table there, between
+the markers of the database it measured (`<!-- bench:sqlite -->` … `<!-- /bench:sqlite -->`,
+or `bench:postgresql`).
 
     python -m bench.run            # full run (S, L, M, XL)
     python -m bench.run --smoke    # S only, one pass: keeps the benchmark from rotting
     python -m bench.run --only public --out bench/results/public.json   # some views only
-    python -m bench.run --markdown bench/results/latest.json   # README's table from a run
+    python -m bench.run --markdown bench/results/latest.json   # bench/README.md's table
+    python -m bench.run --markdown bench/results/latest.json --into bench/README.md
 """
 
 import argparse
@@ -135,13 +139,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--markdown",
         type=Path,
-        help="print README's table from this results file, measuring nothing",
+        help="print bench/README.md's table from this results file, measuring nothing",
+    )
+    parser.add_argument(
+        "--into",
+        type=Path,
+        help="write the table into this Markdown file, between its database's markers",
     )
     args = parser.parse_args(argv)
+    if args.into and (args.smoke or args.only):
+        parser.error("--into takes a full run's table, not --smoke's or --only's")
     if args.markdown:
-        from bench import scenarios
+        results = json.loads(args.markdown.read_text(encoding="utf-8"))
+        if args.into:
+            write_table_into(args.into, results)
+            print(f"wrote its table into {args.into}")
+        else:
+            from bench import scenarios
 
-        print(scenarios.markdown_table(json.loads(args.markdown.read_text())))
+            print(scenarios.markdown_table(results))
         return 0
 
     if args.smoke:
@@ -154,6 +170,29 @@ def main(argv: list[str] | None = None) -> int:
             drop_database(os.environ["DATABASE_URL"])
             smoke_dir.cleanup()
     return measure(args, use_own_database("_bench"))
+
+
+def table_marker(results: dict) -> str:
+    """The name of the markers a run's table goes between: its database's kind."""
+    return "postgresql" if results["database"].startswith("PostgreSQL") else "sqlite"
+
+
+def write_table_into(path: Path, results: dict) -> None:
+    """Replaces the table between `<!-- bench:<kind> -->` and `<!-- /bench:<kind> -->` in a
+    Markdown file with this run's; the rest of the file is left as it is."""
+    from bench import scenarios
+
+    if results.get("smoke"):
+        raise SystemExit("a --smoke run's table is not written into a document")
+    kind = table_marker(results)
+    start, end = f"<!-- bench:{kind} -->", f"<!-- /bench:{kind} -->"
+    text = path.read_text(encoding="utf-8")
+    before, found, rest = text.partition(start)
+    if not found or end not in rest:
+        raise SystemExit(f"{path} has no {start} … {end} to write the table between")
+    after = rest.split(end, 1)[1]
+    table = scenarios.markdown_table(results)
+    path.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
 
 
 def drop_database(url: str) -> None:
@@ -258,6 +297,9 @@ def measure(args, database: str) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {args.out}")
+    if args.into:
+        write_table_into(args.into, results)
+        print(f"wrote its table into {args.into}")
     return 0
 
 

@@ -666,7 +666,7 @@ def table(results: dict) -> str:
 
 
 def markdown_table(results: dict) -> str:
-    """README's table: queries per size, then median wall time (CPU time) per size in ms,
+    """bench/README.md's table: queries per size, then median wall time (CPU time) per size in ms,
     and the growth exponent from S to XL."""
     sizes = results["sizes"]
     names = list(next(iter(sizes.values()))["views"])

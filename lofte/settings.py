@@ -1,7 +1,7 @@
 """Settings for the medborgarlöfte follow-up service.
 
 Everything that differs between machines comes from environment variables, documented in
-README.md. Without DJANGO_DEBUG the service runs as production and refuses to start without
+docs/settings.md. Without DJANGO_DEBUG the service runs as production and refuses to start without
 a secret key and allowed hosts.
 """
 

@@ -1,5 +1,6 @@
-"""compose.yaml and the Dockerfile cannot run here (no Docker), so they are held to README:
-the same processes, commands and settings, and the system packages CI installs."""
+"""compose.yaml and the Dockerfile cannot run here (no Docker), so they are held to the docs
+(docs/deploying.md, docs/settings.md): the same processes, commands and settings, and the
+system packages CI installs."""
 
 import re
 import shlex
@@ -8,15 +9,17 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DEPLOYING = (ROOT / "docs" / "deploying.md").read_text(encoding="utf-8")
+SETTINGS = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 # Packages CI needs for testing only: the database server, the browser, PDF-to-text.
 TEST_ONLY = {"postgresql", "chromium", "poppler-utils"}
 
 
-def section(title: str) -> str:
-    return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+def deploying() -> str:
+    """docs/deploying.md up to its first subsection: the processes, steps and settings."""
+    return DEPLOYING.split("\n## ", 1)[0]
 
 
 def command(service: str) -> str:
@@ -31,25 +34,25 @@ def test_compose_runs_postgres_two_web_servers_a_worker_and_a_proxy():
     assert services["web-1"]["environment"] == services["worker"]["environment"]
 
 
-def test_compose_commands_are_the_ones_readme_gives():
-    deploying = section("Deploying")
+def test_compose_commands_are_the_ones_the_deploying_doc_gives():
+    text = deploying()
     for web in ("web-1", "web-2"):
         assert command(web) == "gunicorn lofte.wsgi"
-    assert "`gunicorn lofte.wsgi`" in deploying
-    assert f"`{command('worker')}`" in deploying
+    assert "`gunicorn lofte.wsgi`" in text
+    assert f"`{command('worker')}`" in text
     for step in command("migrate").split("sh -c ", 1)[1].strip("'").split(" && "):
-        assert f"`{step}`" in deploying, step
+        assert f"`{step}`" in text, step
     proxy = " ".join(COMPOSE["services"]["proxy"]["command"])
-    assert proxy.replace("${SITE_HOST}", "<host>") in deploying
+    assert proxy.replace("${SITE_HOST}", "<host>") in text
 
 
 def test_every_setting_compose_passes_is_documented():
-    settings_table = section("Settings")
+    settings_table = SETTINGS
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", settings_table))
     passed = set(COMPOSE["x-app"]["environment"])
     assert passed - documented == set()
     for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SITE_URL"):
-        assert name in passed and f"`{name}`" in section("Deploying")
+        assert name in passed and f"`{name}`" in deploying()
 
 
 def test_dockerfile_installs_what_ci_installs_for_the_app_and_runs_as_a_user():

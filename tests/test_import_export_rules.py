@@ -1,6 +1,6 @@
-"""The import/export rules README promises, each through admin's own import and export:
-formula escaping of every cell a spreadsheet would run, all-or-nothing imports, and rows
-narrowed to the promise the file names."""
+"""The import/export rules docs/coordinators.md promises, each through admin's own import and
+export: formula escaping of every cell a spreadsheet would run, all-or-nothing imports, and
+rows narrowed to the promise the file names."""
 
 import csv
 import html
