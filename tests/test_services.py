@@ -76,6 +76,7 @@ def test_save_records_who_when_and_figures(report):
     report.refresh_from_db()
     assert (report.achieved, report.saved_by, report.version) == ("Vi har börjat.", user, 2)
     assert report.saved_at is not None
+    assert report.history.latest().history_user == user
     assert [(f.position, f.label, f.value) for f in report.figures.all()] == [
         (1, "Frukostar", Decimal(1000)),
         (2, "Deltagare", Decimal(40)),
@@ -98,6 +99,7 @@ def test_submit_then_approve(report):
     submit_report(report=report, user=reporter)
     report.refresh_from_db()
     assert (report.state, report.submitted_by) == ("submitted", reporter)
+    assert report.history.latest().history_user == reporter
     approve_report(report=report, reviewer=coordinator)
     report.refresh_from_db()
     assert (report.state, report.reviewed_by) == ("approved", coordinator)
