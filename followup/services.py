@@ -135,6 +135,7 @@ def save_report(
     report.next_steps = content.next_steps
     report.saved_at = timezone.now()
     report.saved_by = user
+    report._history_user = user
     report.save(
         update_fields=[
             "status",
@@ -167,6 +168,7 @@ def submit_report(*, report: StatusReport, user, version: int | None = None) -> 
     report.submitted_at = timezone.now()
     report.submitted_by = user
     report.review_opened_at = None
+    report._history_user = user
     report.save(
         update_fields=["state", "submitted_at", "submitted_by", "review_opened_at", "version"]
     )

@@ -420,3 +420,43 @@ def test_dashboard_with_contributions_costs_the_same_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("portal:report", args=[joint["period"].pk, sub.pk]))
     assert "Er del: utkast" not in page(response) and "Utkast, inte klar ännu" in page(response)
+
+
+def test_a_co_partners_form_keeps_every_typed_character_when_a_colleague_saved_meanwhile(
+    client, joint
+):
+    colleague = make_reporter(joint["sub"].partners.get(name="Familjebostäder"), "kollega")
+    client.force_login(colleague)
+    client.post(joint["url"], contribution_data(achieved="Kollegans del."))
+    typed = "Vi anställde 12 ungdomar.\nRad två med ”citat” & <b>tecken</b>."
+    client.force_login(joint["fambo"])
+    # The form was loaded at version 1, before the colleague saved.
+    response = client.post(
+        joint["url"],
+        contribution_data(action="ready", achieved=typed, figures=[("Ungdomar", "12,5", "st")]),
+    )
+    html = page(response)
+    assert response.status_code == 409
+    assert "sparade er organisations del medan du redigerade den" in html
+    assert "Vi anställde 12 ungdomar.\nRad två med ”citat” &amp; &lt;b&gt;tecken&lt;/b&gt;." in html
+    assert 'name="figures-0-value" value="12,5"' in html
+    assert 'name="version" value="2"' in html  # saving again is a deliberate choice
+    contribution = Contribution.objects.get()
+    assert (contribution.achieved, contribution.saved_by, contribution.state) == (
+        "Kollegans del.",
+        colleague,
+        Contribution.State.DRAFT,
+    )
+
+
+def test_a_co_partner_has_done_its_part_of_the_round_once_its_contribution_is_ready(client, joint):
+    client.force_login(joint["fambo"])
+    dashboard = reverse("portal:dashboard")
+    assert "0 av 1 dellöften klara" in page(client.get(dashboard))
+    client.post(joint["url"], contribution_data(achieved="Utkast."))
+    assert "0 av 1 dellöften klara" in page(client.get(dashboard))
+    client.post(joint["url"], contribution_data(action="ready", version=2, achieved="Klart."))
+    assert "1 av 1 dellöften klara" in page(client.get(dashboard))
+    # The lead still has its report to hand in.
+    client.force_login(joint["lead"])
+    assert "0 av 1 dellöften klara" in page(client.get(dashboard))

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
+from followup.models import Contribution, FollowUp, Highlight, ReportFigure, StatusReport
 from lofte.models import Commitment, MailThrottle, Responsibility
 
 from .conftest import (
@@ -98,6 +98,29 @@ def test_a_draft_saves_unfinished_but_a_handed_in_report_has_a_status(sub_promis
         StatusReport.objects.filter(pk=draft.pk).update(
             status="", state=StatusReport.State.SUBMITTED, submitted_at=timezone.now()
         )
+
+
+def test_a_handed_in_report_records_when_it_was_handed_in(sub_promise):
+    period = make_period(sub_promise.promise)
+    for state in ("submitted", "returned"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            make_report(sub_promise, period, state=state, reviewed_at=timezone.now())
+    draft = make_report(sub_promise, period)
+    assert draft.submitted_at is None
+
+
+def test_a_contribution_once_per_partner_and_marked_ready_with_its_time(sub_promise):
+    report = make_report(sub_promise, make_period(sub_promise.promise))
+    partner = make_partner()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contribution.objects.create(report=report, partner=partner, state="ready")
+    Contribution.objects.create(report=report, partner=partner)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contribution.objects.create(report=report, partner=partner)
+    Contribution.objects.create(
+        report=report, partner=make_partner(), state="ready", ready_at=timezone.now()
+    )
+    assert report.contributions.count() == 2
 
 
 def test_approved_report_records_its_review(sub_promise):

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError
+from django.utils import timezone
 
 import followup.review.emails
-from followup.models import StatusReport
+from followup.models import Contribution, ReportingPeriod, StatusReport
 from followup.services import (
     ContributionConflict,
     ContributionContent,
@@ -22,9 +24,12 @@ from followup.services import (
     save_contribution,
     save_report,
     submit_report,
+    withdraw_report,
 )
+from lofte.models import SubPromise
 
 from .conftest import (
+    make_coordinator,
     make_focus_area,
     make_partner,
     make_period,
@@ -53,7 +58,7 @@ def report():
 
 def lead(report):
     """A new reporter for the report's lead partner: the one who writes and hands it in."""
-    return make_reporter(report.sub_promise.partners.get())
+    return make_reporter(report.sub_promise.partners.get(responsibilities__role="lead"))
 
 
 def content(**fields):
@@ -76,6 +81,7 @@ def test_save_records_who_when_and_figures(report):
     report.refresh_from_db()
     assert (report.achieved, report.saved_by, report.version) == ("Vi har börjat.", user, 2)
     assert report.saved_at is not None
+    assert report.history.latest().history_user == user
     assert [(f.position, f.label, f.value) for f in report.figures.all()] == [
         (1, "Frukostar", Decimal(1000)),
         (2, "Deltagare", Decimal(40)),
@@ -98,6 +104,7 @@ def test_submit_then_approve(report):
     submit_report(report=report, user=reporter)
     report.refresh_from_db()
     assert (report.state, report.submitted_by) == ("submitted", reporter)
+    assert report.history.latest().history_user == reporter
     approve_report(report=report, reviewer=coordinator)
     report.refresh_from_db()
     assert (report.state, report.reviewed_by) == ("approved", coordinator)
@@ -282,3 +289,275 @@ def test_a_report_not_begun_is_handed_in_with_its_reason(report):
     submit_report(report=report, user=lead(report))
     report.refresh_from_db()
     assert (report.state, report.obstacles) == ("submitted", "Lokalen är inte klar.")
+
+
+# --- Joint reporting: contributions ------------------------------------------------------
+
+
+def co_partner(report):
+    """A co-partner added to the report's sub-promise, and a reporter of it."""
+    partner = make_partner()
+    report.sub_promise.responsibilities.create(partner=partner, role="co")
+    return partner, make_reporter(partner)
+
+
+def write_part(report, partner, user, text="Vi höll tre träffar.", version=1, ready=False):
+    return save_contribution(
+        report=report,
+        partner=partner,
+        user=user,
+        content=ContributionContent(achieved=text),
+        version=version,
+        ready=ready,
+    )
+
+
+def test_a_co_partners_contribution_is_locked_once_the_lead_hands_in(report):
+    partner, reporter = co_partner(report)
+    written = write_part(report, partner, reporter, "Vår del.")
+    submit_report(report=report, user=lead(report))
+    with pytest.raises(WorkflowError, match="bidragen kan inte längre ändras"):
+        write_part(report, partner, reporter, "Ändrad efteråt.", version=written.version)
+    approve_report(report=report, reviewer=make_user())
+    with pytest.raises(WorkflowError, match="bidragen kan inte längre ändras"):
+        write_part(report, partner, reporter, "Ändrad efteråt.", version=written.version)
+    written.refresh_from_db()
+    assert (written.achieved, written.version, written.state) == ("Vår del.", 2, "draft")
+
+
+def test_a_returned_reports_contribution_can_be_completed_again(report):
+    partner, reporter = co_partner(report)
+    written = write_part(report, partner, reporter, "Vår del.")
+    submit_report(report=report, user=lead(report))
+    return_report(report=report, reviewer=make_user(), comment="Komplettera.")
+    write_part(report, partner, reporter, "Vår del, komplett.", version=written.version)
+    written.refresh_from_db()
+    assert written.achieved == "Vår del, komplett."
+
+
+def test_a_contribution_cannot_change_in_a_closed_round(report):
+    partner, reporter = co_partner(report)
+    written = write_part(report, partner, reporter, "Vår del.")
+    report.period.is_open = False
+    report.period.save()
+    with pytest.raises(WorkflowError, match="bidragen kan inte längre ändras"):
+        write_part(report, partner, reporter, "Efter stängning.", version=written.version)
+    written.refresh_from_db()
+    assert written.achieved == "Vår del."
+
+
+def test_only_a_co_partners_own_reporters_write_its_contribution(report):
+    partner, reporter = co_partner(report)
+    _other_partner, other_reporter = co_partner(report)
+    lead_partner = report.sub_promise.partners.get(responsibilities__role="lead")
+    outsider = make_reporter(make_partner())
+    refused = [
+        (partner, other_reporter),  # another co-partner's reporter, in this partner's name
+        (partner, lead(report)),  # the lead's reporter, in a co-partner's name
+        (lead_partner, lead(report)),  # the lead writes the report, not a contribution
+        (partner, outsider),
+        (outsider.memberships.get().partner, outsider),  # a partner not responsible at all
+    ]
+    for writes_for, user in refused:
+        with pytest.raises(WorkflowError, match="Bara de medverkande parternas rapportörer"):
+            write_part(report, writes_for, user, "Inte vår att skriva.")
+    assert not Contribution.objects.exists()
+    written = write_part(report, partner, reporter, "Vår del.", ready=True)
+    assert (written.partner, written.saved_by, written.state) == (partner, reporter, "ready")
+    assert written.saved_at is not None and written.ready_at is not None
+    assert written.history.latest().history_user == reporter
+
+
+# --- Taking a handed-in report back ------------------------------------------------------
+
+
+def test_the_lead_takes_a_report_back_before_the_review_is_opened(report):
+    reporter = lead(report)
+    submit_report(report=report, user=reporter)
+    withdraw_report(report=StatusReport.objects.get(pk=report.pk), user=reporter)
+    report.refresh_from_db()
+    assert (report.state, report.submitted_at, report.submitted_by) == ("draft", None, None)
+    assert report.history.latest().history_user == reporter
+    save_report(report=report, user=reporter, version=report.version, content=content())
+    assert StatusReport.objects.get(pk=report.pk).saved_by == reporter
+
+
+def test_a_report_cannot_be_taken_back_once_the_coordinator_opened_it(report):
+    submit_report(report=report, user=lead(report))
+    open_review(report=report, reviewer=make_user(is_staff=True))
+    with pytest.raises(WorkflowError, match="samordnaren har börjat granska den"):
+        withdraw_report(report=report, user=lead(report))
+    report.refresh_from_db()
+    assert report.state == "submitted" and report.submitted_at is not None
+
+
+def test_only_a_submitted_report_in_an_open_round_can_be_taken_back(report):
+    with pytest.raises(WorkflowError):
+        withdraw_report(report=report, user=lead(report))  # a draft
+    assert StatusReport.objects.get(pk=report.pk).version == 1
+    submit_report(report=report, user=lead(report))
+    approve_report(report=report, reviewer=make_user())
+    StatusReport.objects.filter(pk=report.pk).update(review_opened_at=None)
+    with pytest.raises(WorkflowError):
+        withdraw_report(report=report, user=lead(report))  # approved
+    assert StatusReport.objects.get(pk=report.pk).state == "approved"
+
+
+def test_a_report_cannot_be_taken_back_in_a_closed_round(report):
+    submit_report(report=report, user=lead(report))
+    report.period.is_open = False
+    report.period.save()
+    with pytest.raises(WorkflowError):
+        withdraw_report(report=report, user=lead(report))
+    assert StatusReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_only_the_lead_takes_a_report_back(report):
+    _partner, co_reporter = co_partner(report)
+    submit_report(report=report, user=lead(report))
+    for user in (co_reporter, make_reporter(make_partner())):
+        with pytest.raises(WorkflowError, match="Bara den ansvariga partens rapportörer"):
+            withdraw_report(report=report, user=user)
+    assert StatusReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_a_report_handed_in_again_can_be_taken_back_until_its_new_review_opens(report):
+    reporter = lead(report)
+    submit_report(report=report, user=reporter)
+    open_review(report=report, reviewer=make_user(is_staff=True))
+    return_report(report=report, reviewer=make_user(), comment="Komplettera.")
+    submit_report(report=report, user=reporter)
+    assert StatusReport.objects.get(pk=report.pk).review_opened_at is None
+    withdraw_report(report=report, user=reporter)
+    assert StatusReport.objects.get(pk=report.pk).state == "draft"
+
+
+# --- Handing in: who, when, and only a complete report ------------------------------------
+
+
+def test_handing_in_records_who_and_when(report):
+    reporter = lead(report)
+    submit_report(report=report, user=reporter, version=1)
+    report.refresh_from_db()
+    assert (report.state, report.submitted_by, report.version) == ("submitted", reporter, 2)
+    assert report.submitted_at is not None
+    assert report.history.latest().history_user == reporter
+
+
+def test_handing_in_a_version_someone_has_changed_since_is_refused(report):
+    reporter = lead(report)
+    save_report(report=report, user=reporter, version=1, content=content(achieved="Nyare"))
+    with pytest.raises(ReportConflict):
+        submit_report(report=report, user=reporter, version=1)
+    report.refresh_from_db()
+    assert (report.state, report.achieved) == ("draft", "Nyare")
+
+
+@pytest.mark.parametrize(
+    ("status", "achieved", "obstacles", "missing"),
+    [
+        ("", "Gjort", "Inga", "status"),
+        ("done", "  ", "Inga", "achieved"),
+        ("partly_done", "", "Inga", "achieved"),
+        ("in_progress", "", "Inga", "achieved"),
+        ("not_started", "Inget", " ", "obstacles"),
+        ("not_done", "Inget", "", "obstacles"),
+    ],
+)
+def test_handing_in_asks_for_a_status_and_what_was_done_or_why_not(
+    report, status, achieved, obstacles, missing
+):
+    StatusReport.objects.filter(pk=report.pk).update(
+        status=status, achieved=achieved, obstacles=obstacles
+    )
+    with pytest.raises(IncompleteReport) as caught:
+        submit_report(report=report, user=lead(report))
+    assert list(caught.value.missing) == [missing]
+    report.refresh_from_db()
+    assert (report.state, report.submitted_at, report.submitted_by) == ("draft", None, None)
+
+
+@pytest.mark.parametrize(
+    ("status", "achieved", "obstacles"),
+    [
+        ("done", "Gjort", ""),
+        ("partly_done", "Hälften", ""),
+        ("in_progress", "Påbörjat", ""),
+        ("not_started", "", "Ingen lokal"),
+        ("not_done", "", "Ingen lokal"),
+    ],
+)
+def test_a_complete_report_is_handed_in_whatever_its_status(report, status, achieved, obstacles):
+    StatusReport.objects.filter(pk=report.pk).update(
+        status=status, achieved=achieved, obstacles=obstacles
+    )
+    submit_report(report=report, user=lead(report))
+    assert StatusReport.objects.get(pk=report.pk).state == "submitted"
+
+
+# --- Access: who sees and who edits ------------------------------------------------------
+
+
+def test_sub_promises_reported_by_all_responsible_partners_but_led_by_the_lead_only(report):
+    own = lead(report)
+    partner, co_reporter = co_partner(report)
+    sub = report.sub_promise
+    # A sub-promise of another partner in the same focus area, and one the co-partner leads.
+    make_sub_promise(sub.focus_area, make_partner())
+    led_by_co = make_sub_promise(sub.focus_area, partner)
+    anonymous = AnonymousUser()
+    assert list(SubPromise.objects.reported_by(own)) == [sub]
+    assert list(SubPromise.objects.led_by(own)) == [sub]
+    assert set(SubPromise.objects.reported_by(co_reporter)) == {sub, led_by_co}
+    assert list(SubPromise.objects.led_by(co_reporter)) == [led_by_co]
+    assert not SubPromise.objects.reported_by(anonymous).exists()
+    assert not SubPromise.objects.led_by(anonymous).exists()
+    assert list(StatusReport.objects.reported_by(co_reporter)) == [report]
+    assert list(StatusReport.objects.led_by(own)) == [report]
+    assert not StatusReport.objects.led_by(co_reporter).exists()
+
+
+def test_rounds_reported_by_are_those_of_the_reporters_promises(report):
+    own = lead(report)
+    make_period(make_promise())  # another promise's round
+    later = make_period(report.period.promise, is_open=False)
+    assert set(ReportingPeriod.objects.reported_by(own)) == {report.period, later}
+    assert not ReportingPeriod.objects.reported_by(make_reporter(make_partner())).exists()
+
+
+def test_reports_visible_to_own_partners_coordinators_and_superusers_only(report):
+    other_promise = make_promise()
+    foreign = get_or_start_report(
+        sub_promise=make_sub_promise(make_focus_area(other_promise), make_partner()),
+        period=make_period(other_promise),
+    )
+    coordinator = make_coordinator(report.period.promise)
+    assert list(StatusReport.objects.visible_to(lead(report))) == [report]
+    assert list(StatusReport.objects.visible_to(coordinator)) == [report]
+    assert list(StatusReport.objects.visible_to(make_coordinator(other_promise))) == [foreign]
+    assert not StatusReport.objects.visible_to(make_reporter(make_partner())).exists()
+    assert set(StatusReport.objects.visible_to(make_user(is_superuser=True))) == {report, foreign}
+
+
+@pytest.mark.parametrize(
+    ("state", "is_open", "editable"),
+    [
+        ("draft", True, True),
+        ("returned", True, True),
+        ("submitted", True, False),
+        ("approved", True, False),
+        ("draft", False, False),
+        ("returned", False, False),
+    ],
+)
+def test_editable_by_the_lead_while_draft_or_returned_in_an_open_round(
+    report, state, is_open, editable
+):
+    now = timezone.now()
+    StatusReport.objects.filter(pk=report.pk).update(state=state, submitted_at=now, reviewed_at=now)
+    report.period.is_open = is_open
+    report.period.save()
+    own = lead(report)
+    _partner, co_reporter = co_partner(report)
+    assert StatusReport.objects.editable_by(own).exists() is editable
+    assert not StatusReport.objects.editable_by(co_reporter).exists()
