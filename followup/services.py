@@ -261,9 +261,14 @@ def save_contribution(
         ).exists()
     ):
         raise WorkflowError(_("Only the co-partners' reporters write contributions."))
-    if not StatusReport.objects.filter(
-        pk=report.pk, state__in=StatusReport.EDITABLE_STATES, period__is_open=True
-    ).exists():
+    # Locks the report's row while the contribution is saved: a hand-in under way holds it,
+    # so this waits and then sees the report handed in; a hand-in that comes after waits for
+    # this save. A plain read would let a save land after the hand-in it did not see.
+    if (
+        not StatusReport.objects.select_for_update(no_key=True)
+        .filter(_in_open_round(), pk=report.pk, state__in=StatusReport.EDITABLE_STATES)
+        .exists()
+    ):
         raise WorkflowError(
             _("The report is handed in or the round is closed: contributions can no longer change.")
         )

@@ -255,6 +255,60 @@ def test_a_save_while_the_report_is_handed_in_is_refused(joint):
     assert (report.state, report.achieved, report.saved_by) == ("submitted", "Vi började.", None)
 
 
+def test_a_co_partner_saving_while_the_lead_hands_in_is_refused(joint):
+    report, co, cecilia = joint["report"], joint["co"], joint["co_reporter"]
+    anna = joint["leads"][0]
+    outcome = race(
+        lambda: submit_report(report=fresh(report), user=anna, version=report.version),
+        lambda: save_contribution(
+            report=fresh(report),
+            partner=co,
+            user=cecilia,
+            content=ContributionContent(achieved="Vi höll tre träffar."),
+            version=1,
+            ready=True,
+        ),
+    )
+    winner, refused = one_won(outcome, WorkflowError)
+    assert winner.state == "submitted"
+    assert str(refused) == (
+        "Rapporten är inskickad eller omgången stängd: bidragen kan inte längre ändras."
+    )
+    report.refresh_from_db()
+    assert (report.state, report.submitted_by) == ("submitted", anna)
+    # Nothing of the contribution came in after the hand-in.
+    assert not Contribution.objects.filter(report=report, saved_at__isnull=False).exists()
+
+
+def test_a_hand_in_while_a_co_partner_saves_waits_for_the_contribution(joint):
+    report, co, cecilia = joint["report"], joint["co"], joint["co_reporter"]
+    anna = joint["leads"][0]
+
+    def hand_in():
+        handed_in = submit_report(report=fresh(report), user=anna, version=report.version)
+        # What the coordinator reads beside the report once it is handed in.
+        saved = Contribution.objects.filter(report=report, saved_at__isnull=False)
+        return handed_in, list(saved.values_list("achieved", flat=True))
+
+    outcome = race(
+        lambda: save_contribution(
+            report=fresh(report),
+            partner=co,
+            user=cecilia,
+            content=ContributionContent(achieved="Vi höll tre träffar."),
+            version=1,
+            ready=True,
+        ),
+        hand_in,
+    )
+    assert outcome.first.state == "ready", outcome
+    handed_in, contributions = outcome.second
+    assert handed_in.state == "submitted"
+    assert contributions == ["Vi höll tre träffar."]
+    report.refresh_from_db()
+    assert report.submitted_at > Contribution.objects.get(report=report).saved_at
+
+
 def test_two_co_partner_reporters_saving_at_once_keep_the_first_contribution(joint):
     report, co, cecilia = joint["report"], joint["co"], joint["co_reporter"]
     david = make_reporter(co, "david")
