@@ -32,6 +32,7 @@ from followup.services import (
     WorkflowError,
     approve_report,
     get_or_start_report,
+    mark_highlight,
     open_review,
     publish_follow_up,
     return_report,
@@ -40,7 +41,7 @@ from followup.services import (
     submit_report,
     withdraw_report,
 )
-from lofte.models import OutgoingEmail
+from lofte.models import OutgoingEmail, Responsibility
 
 from .conftest import (
     make_coordinator,
@@ -177,6 +178,8 @@ def fresh(report: StatusReport) -> StatusReport:
 def submitted(report: StatusReport, by) -> StatusReport:
     """The report as handed in by `by`."""
     StatusReport.objects.filter(pk=report.pk).update(
+        status="in_progress",
+        achieved=report.achieved or "Vi började.",
         state="submitted",
         submitted_at="2025-05-01T10:00:00Z",
         submitted_by=by,
@@ -439,3 +442,63 @@ def test_two_publishes_at_once_queue_one_render(follow_up):
     task = DBTaskResult.objects.get()
     assert follow_up.publish_task_id == str(task.id)
     assert task.args_kwargs["args"] == [follow_up.pk]
+
+
+def test_two_co_partners_saving_at_once_both_save(joint):
+    report, co, cecilia = joint["report"], joint["co"], joint["co_reporter"]
+    other = make_partner()
+    Responsibility.objects.create(
+        sub_promise=report.sub_promise, partner=other, role=Responsibility.Role.CO
+    )
+    fredrik = make_reporter(other, "fredrik")
+
+    def save(partner, user, text):
+        return lambda: save_contribution(
+            report=fresh(report),
+            partner=partner,
+            user=user,
+            content=ContributionContent(achieved=text),
+            version=1,
+            ready=True,
+        )
+
+    outcome = race(save(co, cecilia, "Cecilias del"), save(other, fredrik, "Fredriks del"))
+    assert not isinstance(outcome.first, Exception) and not isinstance(outcome.second, Exception)
+    saved = Contribution.objects.filter(report=report).order_by("saved_by__username")
+    assert [(c.saved_by.username, c.achieved, c.state) for c in saved] == [
+        ("cecilia", "Cecilias del", "ready"),
+        ("fredrik", "Fredriks del", "ready"),
+    ]
+
+
+def test_two_reporters_opening_a_new_report_at_once_get_the_same_report(joint):
+    report = joint["report"]
+    sub = make_sub_promise(report.sub_promise.focus_area, joint["co"])
+    outcome = race(
+        lambda: get_or_start_report(sub_promise=sub, period=report.period),
+        lambda: get_or_start_report(sub_promise=sub, period=report.period),
+    )
+    assert not isinstance(outcome.second, Exception), outcome
+    assert outcome.first.pk == outcome.second.pk
+    assert StatusReport.objects.filter(sub_promise=sub).count() == 1
+
+
+def test_two_coordinators_highlighting_at_once_get_a_position_each(joint):
+    report = joint["report"]
+    other = get_or_start_report(
+        sub_promise=make_sub_promise(report.sub_promise.focus_area, joint["co"]),
+        period=report.period,
+    )
+    dora, erik = joint["coordinators"]
+    for approved in (report, other):
+        approve_report(report=submitted(approved, joint["leads"][0]), reviewer=dora)
+    follow_up = make_follow_up(report.period.promise)
+    outcome = race(
+        lambda: mark_highlight(report=fresh(report), reviewer=dora, text="Först"),
+        lambda: mark_highlight(report=fresh(other), reviewer=erik, text="Sedan"),
+    )
+    assert not isinstance(outcome.second, Exception), outcome
+    assert list(follow_up.highlights.values_list("position", "text")) == [
+        (1, "Först"),
+        (2, "Sedan"),
+    ]
