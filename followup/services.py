@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from lofte.models import Responsibility, SubPromise
+from lofte.models import Promise, Responsibility, SubPromise
 
 from .models import (
     Contribution,
@@ -345,6 +345,9 @@ def mark_highlight(
         raise WorkflowError(_("Only approved reports can be highlighted."))
     promise = report.period.promise
     if follow_up is None:
+        # Locks the promise: of two picks at once that find no draft, the second waits and
+        # then finds the draft the first began, instead of beginning a second one.
+        Promise.objects.select_for_update(no_key=True).get(pk=promise.pk)
         follow_up = (
             FollowUp.objects.select_for_update()
             .filter(promise=promise, state__in=FollowUp.EDITABLE_STATES)

@@ -528,3 +528,24 @@ def test_two_renders_of_one_publication_at_once_store_one_version(follow_up, mon
         "<p>Version 1</p>",
         "1",
     )
+
+
+def test_two_first_highlights_at_once_begin_one_follow_up(joint):
+    report = joint["report"]
+    other = get_or_start_report(
+        sub_promise=make_sub_promise(report.sub_promise.focus_area, joint["co"]),
+        period=report.period,
+    )
+    dora, erik = joint["coordinators"]
+    for approved in (report, other):
+        approve_report(report=submitted(approved, joint["leads"][0]), reviewer=dora)
+    outcome = race(
+        lambda: mark_highlight(report=fresh(report), reviewer=dora, text="Först"),
+        lambda: mark_highlight(report=fresh(other), reviewer=erik, text="Sedan"),
+    )
+    assert not isinstance(outcome.second, Exception), outcome
+    follow_up = FollowUp.objects.get(promise=report.period.promise)
+    assert list(follow_up.highlights.values_list("position", "text")) == [
+        (1, "Först"),
+        (2, "Sedan"),
+    ]
