@@ -496,8 +496,12 @@ def test_two_coordinators_highlighting_at_once_get_a_position_each(joint):
         approve_report(report=submitted(approved, joint["leads"][0]), reviewer=dora)
     follow_up = make_follow_up(report.period.promise)
     outcome = race(
-        lambda: mark_highlight(report=fresh(report), reviewer=dora, text="Först"),
-        lambda: mark_highlight(report=fresh(other), reviewer=erik, text="Sedan"),
+        lambda: mark_highlight(
+            report=fresh(report), follow_up=follow_up, reviewer=dora, text="Först"
+        ),
+        lambda: mark_highlight(
+            report=fresh(other), follow_up=follow_up, reviewer=erik, text="Sedan"
+        ),
     )
     assert not isinstance(outcome.second, Exception), outcome
     assert list(follow_up.highlights.values_list("position", "text")) == [
