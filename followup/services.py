@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from lofte.models import Responsibility, SubPromise
+from lofte.models import Promise, Responsibility, SubPromise
 
 from .models import (
     Contribution,
@@ -68,19 +68,35 @@ class ReportContent:
     figures: list[FigureData] = field(default_factory=list)
 
 
-def _claim(report: StatusReport, *, states, version: int | None = None, **filters) -> None:
-    """Raises the report's version if it is in one of `states` (and at `version`).
+def _in_open_round() -> Q:
+    """Reports whose round is open, as a subquery on the period rather than a join.
+
+    Django makes an UPDATE filtered through a join into `id IN (SELECT … JOIN …)`, and
+    PostgreSQL, once a concurrent step's row lock is released, checks again only that outer
+    `id IN`, not the state inside the subquery: both steps would succeed. With the period in a
+    subquery of its own, the state and version stay in the UPDATE's own WHERE.
+    """
+    return Q(period__in=ReportingPeriod.objects.filter(is_open=True))
+
+
+def _claim(
+    report: StatusReport, *, states, version: int | None = None, open_round: bool = False
+) -> None:
+    """Raises the report's version if it is in one of `states` (and at `version`, and in an
+    open round if `open_round`).
 
     The check and the write are one UPDATE: of two concurrent steps only one matches.
     """
-    rows = StatusReport.objects.filter(pk=report.pk, state__in=states, **filters)
+    rows = StatusReport.objects.filter(pk=report.pk, state__in=states)
+    if open_round:
+        rows = rows.filter(_in_open_round())
     if version is not None:
         rows = rows.filter(version=version)
     if rows.update(version=F("version") + 1) != 1:
         current = StatusReport.objects.select_related("period").get(pk=report.pk)
         if version is not None and current.version != version:
             raise ReportConflict(current)
-        if filters.get("period__is_open") and not current.period.is_open:
+        if open_round and not current.period.is_open:
             raise WorkflowError(_("The reporting round is closed."))
         raise WorkflowError(
             _("This report can no longer be changed (it is %(state)s).")
@@ -128,7 +144,7 @@ def save_report(
 ) -> StatusReport:
     """Saves a draft or returned report, unless someone saved it since `version`."""
     _require_lead(report, user)
-    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, period__is_open=True)
+    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, open_round=True)
     report.status = content.status
     report.achieved = content.achieved
     report.obstacles = content.obstacles
@@ -159,7 +175,7 @@ def submit_report(*, report: StatusReport, user, version: int | None = None) -> 
     what was done or why not (`StatusReport.missing_for_submission`).
     """
     _require_lead(report, user)
-    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, period__is_open=True)
+    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, open_round=True)
     current = StatusReport.objects.only("status", "achieved", "obstacles").get(pk=report.pk)
     missing = current.missing_for_submission()
     if missing:
@@ -180,7 +196,7 @@ def withdraw_report(*, report: StatusReport, user) -> StatusReport:
     """Takes a handed-in report back to draft, while no coordinator has opened it yet."""
     _require_lead(report, user)
     rows = StatusReport.objects.filter(
-        pk=report.pk, state=State.SUBMITTED, review_opened_at__isnull=True, period__is_open=True
+        _in_open_round(), pk=report.pk, state=State.SUBMITTED, review_opened_at__isnull=True
     )
     if rows.update(version=F("version") + 1) != 1:
         raise WorkflowError(
@@ -247,9 +263,14 @@ def save_contribution(
         ).exists()
     ):
         raise WorkflowError(_("Only the co-partners' reporters write contributions."))
-    if not StatusReport.objects.filter(
-        pk=report.pk, state__in=StatusReport.EDITABLE_STATES, period__is_open=True
-    ).exists():
+    # Locks the report's row while the contribution is saved: a hand-in under way holds it,
+    # so this waits and then sees the report handed in; a hand-in that comes after waits for
+    # this save. A plain read would let a save land after the hand-in it did not see.
+    if (
+        not StatusReport.objects.select_for_update(no_key=True)
+        .filter(_in_open_round(), pk=report.pk, state__in=StatusReport.EDITABLE_STATES)
+        .exists()
+    ):
         raise WorkflowError(
             _("The report is handed in or the round is closed: contributions can no longer change.")
         )
@@ -293,7 +314,7 @@ def return_report(*, report: StatusReport, reviewer, comment: str) -> StatusRepo
     if not comment.strip():
         raise WorkflowError(_("Say what the partner should complete."))
     # In a closed round the partner could not complete it: reopen the round first.
-    _claim(report, states=[State.SUBMITTED], period__is_open=True)
+    _claim(report, states=[State.SUBMITTED], open_round=True)
     report.state = State.RETURNED
     report.review_comment = comment
     report.reviewed_at = timezone.now()
@@ -326,6 +347,9 @@ def mark_highlight(
         raise WorkflowError(_("Only approved reports can be highlighted."))
     promise = report.period.promise
     if follow_up is None:
+        # Locks the promise: of two picks at once that find no draft, the second waits and
+        # then finds the draft the first began, instead of beginning a second one.
+        Promise.objects.select_for_update(no_key=True).get(pk=promise.pk)
         follow_up = (
             FollowUp.objects.select_for_update()
             .filter(promise=promise, state__in=FollowUp.EDITABLE_STATES)
