@@ -1,4 +1,4 @@
-# The app's one image: the web servers (gunicorn) and the task worker (db_worker) run it.
+# The app's one image: the web servers (gunicorn) and the task worker (manage.py worker) run it.
 # docs/deploying.md says how; compose.yaml puts it together with PostgreSQL and Caddy.
 FROM debian:12-slim
 

@@ -13,20 +13,20 @@ PORT ?= 8000
 # The development server and a task worker (publishing, email), stopped together by Ctrl-C.
 run: setup
 	$(MANAGE) demo_accounts
-	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+	$(MANAGE) worker --no-reload --verbosity 0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT)
 
 # As production runs it: gunicorn (gunicorn.conf.py) with debug off, and a worker. Needs
 # DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; DJANGO_HTTPS=false to try it over plain HTTP.
 serve: setup
-	DJANGO_DEBUG=false $(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+	DJANGO_DEBUG=false $(MANAGE) worker --no-reload --verbosity 0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		DJANGO_DEBUG=false GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn lofte.wsgi
 
 # A task worker alone, for a second terminal or another machine.
 worker: install
-	$(MANAGE) db_worker --no-reload
+	$(MANAGE) worker --no-reload
 
 # Connections close after each request, so no live-server thread holds the test database.
 # Two pytest-xdist processes (one a core); TEST_PROCESSES=0 runs the suite in one.

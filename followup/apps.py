@@ -9,4 +9,11 @@ class FollowupConfig(AppConfig):
     def ready(self):
         # The coordinators' admin lives in followup.review (admin's autodiscovery looks only
         # for followup.admin).
+        # A render whose worker died shows as failed, to be published again, after the
+        # worker's next recovery pass (lofte/jobs.py), as every background job does.
+        from lofte.jobs import add_recovery
+
         from .review import admin  # noqa: F401
+        from .services import recover_stale_publications
+
+        add_recovery(recover_stale_publications)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from lofte.jobs import Job
 from lofte.models import PromiseScopedQuerySet
 from lofte.validators import (
     DESCRIPTION_MAX,
@@ -629,7 +630,7 @@ class DraftPdfQuerySet(PromiseScopedQuerySet):
     promise_path = "follow_up__promise"
 
 
-class DraftPdf(models.Model):
+class DraftPdf(Job):
     """A draft follow-up's PDF, rendered by a worker for the coordinator who asked.
 
     A big promise's PDF takes longer than a request may wait, so the draft's "Download PDF"
@@ -641,6 +642,11 @@ class DraftPdf(models.Model):
         PENDING = "pending", _("Being created")
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
+
+    # A worker that died rendering it leaves it failed: the next click asks for a new one.
+    WAITING = State.PENDING
+    FAILED = State.FAILED
+    STALE_AFTER_SETTING = "DRAFT_PDF_STALE_AFTER"
 
     follow_up = models.ForeignKey(
         FollowUp, on_delete=models.CASCADE, related_name="draft_pdfs", verbose_name=_("follow-up")
@@ -657,8 +663,6 @@ class DraftPdf(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     content_key = models.CharField(_("content key"), max_length=64, blank=True)
     pdf = models.BinaryField(_("PDF"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = DraftPdfQuerySet.as_manager()
 

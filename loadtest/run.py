@@ -393,7 +393,7 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
                 wait_until_up(f"{host}/healthz")
             servers.append(
                 subprocess.Popen(
-                    [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity=0"],
+                    [sys.executable, "manage.py", "worker", "--no-reload", "--verbosity=0"],
                     cwd=ROOT,
                     env=env,
                 )

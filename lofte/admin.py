@@ -242,7 +242,7 @@ class ResponsibilityAdmin(ScopedAdmin):
 class OutgoingEmailAdmin(admin.ModelAdmin):
     """What the mail queue did: superusers only, since it lists every recipient."""
 
-    list_display = ["created_at", "to", "subject", "state", "attempts", "sent_at"]
+    list_display = ["created_at", "to", "subject", "state", "attempts", "finished_at", "error"]
     list_filter = ["state"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
@@ -252,9 +252,10 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "body",
         "state",
         "attempts",
-        "last_error",
+        "error",
         "created_at",
-        "sent_at",
+        "started_at",
+        "finished_at",
     ]
     actions = ["retry"]
 

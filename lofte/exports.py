@@ -296,14 +296,12 @@ def prepare_export(job_id: int) -> str:
     (`get_export_data`, `write_export`): no Dataset of all the rows is built. Only the
     finished file is read into memory, to be kept in ExportJob.content.
     """
-    job = (
-        ExportJob.objects.filter(pk=job_id, state=ExportJob.State.PENDING)
-        .select_related("requested_by")
-        .first()
+    if not ExportJob.begin(job_id):
+        return "not pending"  # ready, failed, being prepared, or deleted meanwhile
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    pending = ExportJob.objects.filter(
+        pk=job_id, state=ExportJob.State.PENDING, started_at=job.started_at
     )
-    if job is None:
-        return "not pending"
-    pending = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.PENDING)
     try:
         model_admin = admin.site._registry[apps.get_model(job.model)]
         request = _rebuilt_request(job)

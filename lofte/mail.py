@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -94,40 +93,48 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 
 @task()
 def deliver_email(email_id: int) -> str:
-    """Sends one queued message; on failure records the error and tries again later."""
-    email = OutgoingEmail.objects.filter(pk=email_id, state=OutgoingEmail.State.QUEUED).first()
-    if email is None:
-        return "not queued"  # sent, failed for good, or deleted meanwhile
-    queued = OutgoingEmail.objects.filter(pk=email.pk, state=OutgoingEmail.State.QUEUED)
+    """Sends one queued message; on failure records the error and tries again later.
+
+    The attempt is claimed first (`Job.begin`): a second run of the task, or a second worker,
+    sends nothing. A worker killed mid-send leaves the attempt begun, which the recovery pass
+    (lofte/jobs.py) finds once it is stale.
+    """
+    if not OutgoingEmail.begin(email_id):
+        return "not queued"  # sent, failed for good, being sent, or deleted meanwhile
+    email = OutgoingEmail.objects.get(pk=email_id)
+    attempt = OutgoingEmail.objects.filter(
+        pk=email.pk, state=OutgoingEmail.State.QUEUED, started_at=email.started_at
+    )
     try:
         EmailMessage(
             subject=email.subject, body=email.body, to=[email.to], headers=email.headers or None
         ).send()
     except Exception as error:
-        attempts = email.attempts + 1
         reason = f"{type(error).__name__}: {error}"[:2000]
-        if attempts >= settings.EMAIL_MAX_ATTEMPTS:
-            queued.update(state=OutgoingEmail.State.FAILED, attempts=attempts, last_error=reason)
+        if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            attempt.update(
+                state=OutgoingEmail.State.FAILED, error=reason, finished_at=timezone.now()
+            )
             logger.error("Email %s failed for good: %s", email.pk, reason)
             return "failed"
-        queued.update(attempts=attempts, last_error=reason)
-        logger.warning("Email %s failed (attempt %s), retrying: %s", email.pk, attempts, reason)
+        attempt.update(started_at=None, error=reason)
+        logger.warning(
+            "Email %s failed (attempt %s), retrying: %s", email.pk, email.attempts, reason
+        )
         retry = deliver_email
         if retry.get_backend().supports_defer:
-            retry = retry.using(run_after=timezone.now() + retry_delay(attempts))
+            retry = retry.using(run_after=timezone.now() + retry_delay(email.attempts))
         retry.enqueue(email.pk)
         return "retrying"
     # The body may hold a one-time link: once sent, it is not kept.
-    queued.update(
-        state=OutgoingEmail.State.SENT, attempts=F("attempts") + 1, sent_at=timezone.now(), body=""
-    )
+    attempt.update(state=OutgoingEmail.State.SENT, finished_at=timezone.now(), body="")
     return "sent"
 
 
 def retry_failed_email(*, email: OutgoingEmail) -> bool:
     """Queues a message that failed for good once more, with its attempts counted afresh."""
     updated = OutgoingEmail.objects.filter(pk=email.pk, state=OutgoingEmail.State.FAILED).update(
-        state=OutgoingEmail.State.QUEUED, attempts=0
+        state=OutgoingEmail.State.QUEUED, attempts=0, started_at=None, finished_at=None
     )
     if updated:
         deliver_email.enqueue(email.pk)

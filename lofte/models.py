@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .jobs import Job
 from .validators import (
     DESCRIPTION_MAX,
     DOCUMENT_TEXT_MAX,
@@ -346,18 +347,23 @@ class Responsibility(models.Model):
         return f"{self.partner} ({self.get_role_display()}): {self.sub_promise}"
 
 
-class OutgoingEmail(models.Model):
+class OutgoingEmail(Job):
     """One message on its way out, and the record of what became of it (lofte/mail.py).
 
     Written when a message is queued; the task that sends it marks it sent, or after the last
     failed attempt failed, with the error. The body of a sent message is cleared, since it may
-    hold a one-time link.
+    hold a one-time link. A worker killed mid-send leaves it queued with an attempt begun: the
+    recovery pass (lofte/jobs.py) queues it again, or fails it after the last attempt.
     """
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+
+    WAITING = State.QUEUED
+    FAILED = State.FAILED
+    MAX_ATTEMPTS_SETTING = "EMAIL_MAX_ATTEMPTS"
 
     to = models.EmailField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=255)
@@ -367,10 +373,7 @@ class OutgoingEmail(models.Model):
     state = models.CharField(
         _("state"), max_length=8, choices=State.choices, default=State.QUEUED, db_index=True
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -382,13 +385,19 @@ class OutgoingEmail(models.Model):
                 name="outgoing_email_state_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                condition=~Q(state="sent") | Q(finished_at__isnull=False),
                 name="outgoing_email_sent_recorded",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+    def requeue(self) -> None:
+        from .mail import deliver_email
+
+        pk = self.pk
+        transaction.on_commit(lambda: deliver_email.enqueue(pk))
 
 
 class PendingImport(models.Model):
@@ -421,7 +430,7 @@ class ExportJobQuerySet(models.QuerySet):
         )
 
 
-class ExportJob(models.Model):
+class ExportJob(Job):
     """An admin export too big to make within a request, prepared by a worker (lofte/exports.py).
 
     It records what the coordinator asked for (the list's filters and the export form), and
@@ -432,6 +441,10 @@ class ExportJob(models.Model):
         PENDING = "pending", _("Being prepared")
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
+
+    # A worker that died preparing it leaves it failed: the coordinator asks again.
+    WAITING = State.PENDING
+    FAILED = State.FAILED
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -458,8 +471,6 @@ class ExportJob(models.Model):
     filename = models.CharField(_("file name"), max_length=200, blank=True)
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     content = models.BinaryField(_("file"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 

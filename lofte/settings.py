@@ -283,6 +283,11 @@ EMAIL_MAX_ATTEMPTS = env_int("DJANGO_EMAIL_MAX_ATTEMPTS", 5)
 # A follow-up "publishing" for longer than this (seconds) lost its worker (killed mid-render):
 # admin shows it as failed, to be published again. A render of 3,000 sub-promises takes ~1 min.
 PUBLISH_STALE_AFTER = env_int("DJANGO_PUBLISH_STALE_AFTER", 15 * 60)
+# Background jobs (lofte/jobs.py): an attempt begun longer ago than this (seconds) lost its
+# worker; the worker's recovery pass, run at its start and every JOB_RECOVERY_INTERVAL
+# seconds, queues it again or marks it failed.
+JOB_STALE_AFTER = env_int("DJANGO_JOB_STALE_AFTER", 10 * 60)
+JOB_RECOVERY_INTERVAL = env_int("DJANGO_JOB_RECOVERY_INTERVAL", 60)
 # A draft PDF preview still waiting after this many seconds is asked for again on the next click.
 DRAFT_PDF_STALE_AFTER = env_int("DJANGO_DRAFT_PDF_STALE_AFTER", 10 * 60)
 # Admin exports of more rows than this are prepared by a worker; the file is kept this long.

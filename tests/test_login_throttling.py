@@ -91,7 +91,7 @@ def test_mail_server_down_never_shows_in_the_answer(client, db_queue, settings):
     email = OutgoingEmail.objects.get()
     assert email.to == "anna@example.org"
     assert email.state == OutgoingEmail.State.QUEUED  # to be tried again
-    assert "SMTP is down" in email.last_error
+    assert "SMTP is down" in email.error
 
 
 class BrokenBackend:

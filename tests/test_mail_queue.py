@@ -62,7 +62,7 @@ def test_login_link_request_queues_the_mail_and_returns(client, db_queue):
     (sent,) = mail.outbox
     assert sent.to == [reporter.email] and "/accounts/inloggningslank/" in sent.body
     email.refresh_from_db()
-    assert (email.state, email.attempts) == ("sent", 1) and email.sent_at is not None
+    assert (email.state, email.attempts) == ("sent", 1) and email.finished_at is not None
     # The one-time link is not kept once the message is out.
     assert email.body == ""
 
@@ -97,7 +97,7 @@ def test_a_failed_send_is_retried_later_and_recorded(db_queue, flaky_smtp):
 
     email.refresh_from_db()
     assert (email.state, email.attempts) == ("queued", 1)
-    assert email.last_error.startswith("SMTPRecipientsRefused")
+    assert email.error.startswith("SMTPRecipientsRefused")
     assert mail.outbox == []
     retry = DBTaskResult.objects.get(status="READY")
     assert retry.run_after > timezone.now()  # later, not at once
@@ -140,7 +140,7 @@ def test_one_failing_message_never_stops_the_others(flaky_smtp):
     )
     assert sent.state == "sent"
     assert (failed.state, failed.attempts) == ("failed", 3)
-    assert failed.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
+    assert failed.error == "SMTPServerDisconnected: Connection unexpectedly closed"
     assert failed.body  # kept, so that it can be sent again
 
 

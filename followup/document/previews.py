@@ -56,10 +56,12 @@ def content_key(html: str) -> str:
 @task()
 def render_draft_pdf(draft_pdf_id: int) -> str:
     """Renders a requested draft PDF from today's data, or reuses an identical earlier one."""
-    preview = DraftPdf.objects.filter(pk=draft_pdf_id, state=DraftPdf.State.PENDING).first()
-    if preview is None:
-        return "not pending"
-    pending = DraftPdf.objects.filter(pk=draft_pdf_id, state=DraftPdf.State.PENDING)
+    if not DraftPdf.begin(draft_pdf_id):
+        return "not pending"  # ready, failed, being rendered, or deleted meanwhile
+    preview = DraftPdf.objects.defer("pdf").get(pk=draft_pdf_id)
+    pending = DraftPdf.objects.filter(
+        pk=draft_pdf_id, state=DraftPdf.State.PENDING, started_at=preview.started_at
+    )
     follow_up = (
         FollowUp.objects.select_related("promise")
         .defer("published_html", "published_pdf")

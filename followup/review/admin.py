@@ -28,7 +28,6 @@ from followup.services import (
     approve_report,
     open_review,
     publish_follow_up,
-    recover_stale_publications,
 )
 from lofte.admin import PromiseAdmin
 from lofte.admin_scope import (
@@ -595,15 +594,6 @@ class FollowUpAdmin(ScopedAdmin):
     ]
     inlines = [HighlightInline]
     actions = ["publish"]
-
-    # A render whose worker died shows as failed, to be published again, on the next look.
-    def changelist_view(self, request, extra_context=None):
-        recover_stale_publications()
-        return super().changelist_view(request, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        recover_stale_publications()
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.state not in FollowUp.EDITABLE_STATES:
