@@ -5,9 +5,10 @@ import re
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils.timezone import now
 
-from followup.models import StatusReport
-from lofte.models import Promise, SubPromise
+from followup.models import FollowUp, Highlight, ReportingPeriod, StatusReport
+from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
 
 from .conftest import (
     make_coordinator,
@@ -229,3 +230,177 @@ def test_a_text_without_a_limit_gets_a_plain_text_box(rf, two_promises):
     field = model_admin.formfield_for_dbfield(OutgoingEmail._meta.get_field("body"), request)
     assert "maxlength" not in field.widget.attrs
     assert not field.help_text
+
+
+def _theirs(two_promises) -> dict:
+    """Objects of the promise the coordinator does not run."""
+    _mine, theirs, _ = two_promises
+    sub = SubPromise.objects.get(focus_area__promise=theirs)
+    return {
+        "promise": theirs,
+        "focus_area": sub.focus_area,
+        "sub_promise": sub,
+        "partner": theirs.partners.get(),
+        "report": StatusReport.objects.get(period__promise=theirs),
+    }
+
+
+def _add_forms(two_promises) -> list[tuple]:
+    """(add page, posted data, the field naming another promise's object, what must not exist)."""
+    mine, _, _ = two_promises
+    theirs = _theirs(two_promises)
+    area = mine.focus_areas.get()
+    follow_up = FollowUp.objects.create(
+        promise=mine, title="Vår uppföljning", covers_from=mine.starts_on, covers_to=mine.ends_on
+    )
+    empty = {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0"}
+    return [
+        (
+            "admin:followup_reportingperiod_add",
+            {
+                "promise": theirs["promise"].pk,
+                "name": "Smugglad omgång",
+                "starts_on": "2025-01-01",
+                "deadline": "2025-06-30",
+                "is_open": "on",
+            },
+            "promise",
+            ReportingPeriod.objects.filter(name="Smugglad omgång"),
+        ),
+        (
+            "admin:lofte_focusarea_add",
+            {
+                "promise": theirs["promise"].pk,
+                "position": "7",
+                "name": "Smugglat fokus",
+                "rationale": "",
+                **{f"commitments-{k}": v for k, v in empty.items()},
+            },
+            "promise",
+            FocusArea.objects.filter(name="Smugglat fokus"),
+        ),
+        (
+            "admin:lofte_commitment_add",
+            {"focus_area": theirs["focus_area"].pk, "position": "9", "text": "Smugglat åtagande"},
+            "focus_area",
+            Commitment.objects.filter(text="Smugglat åtagande"),
+        ),
+        (
+            "admin:lofte_responsibility_add",
+            {
+                "sub_promise": theirs["sub_promise"].pk,
+                "partner": mine.partners.get().pk,
+                "role": "co",
+            },
+            "sub_promise",
+            Responsibility.objects.filter(sub_promise=theirs["sub_promise"], role="co"),
+        ),
+        (
+            "admin:lofte_subpromise_add",
+            {
+                "focus_area": area.pk,
+                "position": "9",
+                "title": "Smugglad part",
+                "responsibilities-TOTAL_FORMS": "1",
+                "responsibilities-INITIAL_FORMS": "0",
+                "responsibilities-0-partner": theirs["partner"].pk,
+                "responsibilities-0-role": "lead",
+            },
+            "responsibilities-0-partner",
+            SubPromise.objects.filter(title="Smugglad part"),
+        ),
+        (
+            "admin:followup_highlight_add",
+            {
+                "follow_up": follow_up.pk,
+                "report": theirs["report"].pk,
+                "position": "1",
+                "text": "Smugglad höjdpunkt",
+            },
+            "report",
+            Highlight.objects.all(),
+        ),
+    ]
+
+
+def test_admin_add_forms_refuse_another_promises_objects_on_post(client, two_promises):
+    """The choices shown are scoped; what is posted is checked against the same scope."""
+    StatusReport.objects.update(state="approved", submitted_at=now(), reviewed_at=now())
+    client.force_login(two_promises[2])
+    for url_name, data, field, not_saved in _add_forms(two_promises):
+        response = client.post(reverse(url_name), data)
+        assert response.status_code == 200, url_name  # the form again, not a redirect
+        errors = _form_errors(response)
+        assert field in errors, (url_name, errors)
+        assert "giltigt alternativ" in errors[field], (url_name, errors)
+        assert not not_saved.exists(), url_name
+
+
+def _form_errors(response) -> dict[str, str]:
+    """The field errors of the page's form and its inlines, by the posted field's name."""
+    errors = {
+        name: " ".join(messages)
+        for name, messages in response.context["adminform"].form.errors.items()
+    }
+    for inline in response.context["inline_admin_formsets"]:
+        for form in inline.formset.forms:
+            for name, messages in form.errors.items():
+                errors[form.add_prefix(name)] = " ".join(messages)
+    return errors
+
+
+def test_promise_form_refuses_another_promises_partner_on_post(client, two_promises):
+    mine, theirs, coordinator = two_promises
+    client.force_login(coordinator)
+    url = reverse("admin:lofte_promise_change", args=[mine.pk])
+    data = {
+        "area": mine.area,
+        "slug": mine.slug,
+        "name": mine.name,
+        "text": "Ny text",
+        "organisers": mine.organisers,
+        "starts_on": mine.starts_on.isoformat(),
+        "ends_on": mine.ends_on.isoformat(),
+        "previous": "",
+        "partners": [p.pk for p in mine.partners.all()] + [theirs.partners.get().pk],
+        "focus_areas-TOTAL_FORMS": "0",
+        "focus_areas-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert "giltigt alternativ" in _form_errors(response)["partners"]
+    mine.refresh_from_db()
+    assert mine.text == "Löftets text."
+    assert [p.name for p in mine.partners.all()] == ["Ellen Keyskolan"]
+    # The same form without the other promise's partner is saved.
+    data["partners"] = [p.pk for p in mine.partners.all()]
+    assert client.post(url, data).status_code == 302
+    mine.refresh_from_db()
+    assert mine.text == "Ny text"
+
+
+def test_a_coordinator_cannot_change_who_coordinates_their_promise(client, two_promises):
+    """Only a superuser picks coordinators: a posted list of them is ignored."""
+    mine, _, coordinator = two_promises
+    outsider = make_user("utomstaende", is_staff=True)
+    client.force_login(coordinator)
+    url = reverse("admin:lofte_promise_change", args=[mine.pk])
+    assert 'name="coordinators"' not in client.get(url).content.decode()
+    data = {
+        "area": mine.area,
+        "slug": mine.slug,
+        "name": mine.name,
+        "text": "Ny text",
+        "organisers": mine.organisers,
+        "starts_on": mine.starts_on.isoformat(),
+        "ends_on": mine.ends_on.isoformat(),
+        "previous": "",
+        "partners": [p.pk for p in mine.partners.all()],
+        "coordinators": [outsider.pk],
+        "focus_areas-TOTAL_FORMS": "0",
+        "focus_areas-INITIAL_FORMS": "0",
+    }
+    assert client.post(url, data).status_code == 302
+    mine.refresh_from_db()
+    assert mine.text == "Ny text"
+    assert list(mine.coordinators.all()) == [coordinator]
+    assert not Promise.objects.coordinated_by(outsider).exists()

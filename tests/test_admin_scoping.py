@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from followup.models import Reminder, StatusReport
 from lofte.models import ExportJob
+from lofte.roles import ensure_coordinator_group
 from parties.models import Membership
 
 from .conftest import (
@@ -246,3 +247,28 @@ def test_a_coordinator_who_is_no_longer_staff_runs_no_promise():
     user.save()
     assert list(Promise.objects.coordinated_by(user)) == []
     assert not FocusArea.objects.coordinated_by(user).exists()
+
+
+def test_coordinators_cannot_delete_reports_or_touch_accounts(client, two):
+    """A partner's report stays, whatever its coordinator does; accounts are for superusers."""
+    coordinator = two["coordinator"]
+    codenames = set(ensure_coordinator_group().permissions.values_list("codename", flat=True))
+    assert "view_statusreport" in codenames and "change_statusreport" in codenames
+    assert not codenames & {"delete_statusreport", "delete_partner", "delete_reportingperiod"}
+    assert (
+        not ensure_coordinator_group()
+        .permissions.filter(content_type__app_label__in=["auth", "sessions", "admin"])
+        .exists()
+    )
+    client.force_login(coordinator)
+    ours = two["a"]["report"]
+    response = client.post(
+        reverse("admin:followup_statusreport_delete", args=[ours.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    client.post(
+        reverse("admin:followup_statusreport_changelist"),
+        {"action": "delete_selected", "_selected_action": [ours.pk], "post": "yes"},
+    )
+    assert StatusReport.objects.filter(pk=ours.pk).exists()
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403

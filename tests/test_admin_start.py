@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import FollowUp, Reminder, StatusReport
+from lofte.models import SubPromise
 
 from .conftest import (
     make_coordinator,
@@ -90,6 +91,33 @@ def test_coordinator_sees_what_needs_doing(client, backa):
     assert reverse("document:draft", args=[promise.slug, promise.follow_ups.get().pk]) in page
     assert f"{reverse('admin:followup_reportingperiod_add')}?promise={promise.pk}" in page
     assert reverse("admin:lofte_subpromise_import") in page
+
+
+def test_returned_and_draft_reports_are_not_counted_as_handed_in(client, backa):
+    """A returned report waits for the partner again: neither handed in nor waiting."""
+    period = backa["period"]
+    returned_sub = SubPromise.objects.get(title="Hisings Backa A1")
+    draft_sub = SubPromise.objects.get(title="Hisings Backa B1")
+    make_report(
+        returned_sub,
+        period,
+        state="returned",
+        submitted_at=timezone.now(),
+        reviewed_at=timezone.now(),
+        review_comment="Komplettera",
+        status="done",
+    )
+    make_report(draft_sub, period, state="draft", saved_at=timezone.now(), status="done")
+    client.force_login(backa["coordinator"])
+
+    page = client.get(START).content.decode()
+
+    assert "2 av 4 dellöften inlämnade" in page
+    assert "50 %" in page
+    returned = StatusReport.objects.get(sub_promise=returned_sub)
+    assert reverse("admin:followup_statusreport_change", args=[returned.pk]) not in page
+    # The partner whose reports are returned or drafts is still behind.
+    assert "Hisings Backa part 1" in page
 
 
 def test_coordinator_sees_nothing_of_other_promises(client, backa):

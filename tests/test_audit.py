@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from followup.models import StatusReport
 from lofte.models import Promise, SubPromise
@@ -121,3 +122,17 @@ def test_a_version_of_another_promise_is_404_whatever_its_number(client):
     response = client.get(url)
     assert response.status_code == 404
     assert "Angered" not in response.content.decode()
+
+
+def test_a_review_in_admin_is_recorded_with_the_reviewer(client, promise):
+    """The review steps save the report themselves: the request's user is still recorded."""
+    StatusReport.objects.update(state="submitted", submitted_at=timezone.now(), status="done")
+    report = StatusReport.objects.get()
+    coordinator = make_coordinator(promise, "karin.samordnare")
+    client.force_login(coordinator)
+    client.post(reverse("admin:followup_statusreport_approve", args=[report.pk]))
+    report.refresh_from_db()
+    assert report.state == "approved"
+    latest = report.history.latest()
+    assert (latest.state, latest.history_user) == ("approved", coordinator)
+    assert "karin.samordnare" in client.get(history_url(report)).content.decode()

@@ -337,3 +337,34 @@ def test_a_partner_listed_on_a_promise_belongs_to_it_before_it_has_a_sub_promise
     assert set(Partner.objects.coordinated_by(coordinator)) == {new, shared}
     # Listed on another promise too: an administrator's to change.
     assert list(Partner.objects.managed_by(coordinator)) == [new]
+
+
+def test_a_partner_not_on_the_promise_cannot_be_added_as_co_partner(client, world):
+    """Even a superuser, who may choose any partner, adds only the promise's own partners."""
+    sub = SubPromise.objects.get(title="Läxhjälp")
+    stranger = make_partner("Okänd förening")
+    rows = list(sub.responsibilities.order_by("pk"))
+    data = {
+        "focus_area": sub.focus_area_id,
+        "position": sub.position,
+        "title": sub.title,
+        "description": "",
+        "indicator_label": "",
+        "indicator_unit": "",
+        "indicator_target": "",
+        "responsibilities-TOTAL_FORMS": str(len(rows) + 1),
+        "responsibilities-INITIAL_FORMS": str(len(rows)),
+        f"responsibilities-{len(rows)}-partner": stranger.pk,
+        f"responsibilities-{len(rows)}-role": "co",
+    }
+    for i, row in enumerate(rows):
+        data |= {
+            f"responsibilities-{i}-id": row.pk,
+            f"responsibilities-{i}-sub_promise": sub.pk,
+            f"responsibilities-{i}-partner": row.partner_id,
+            f"responsibilities-{i}-role": row.role,
+        }
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    response = client.post(reverse("admin:lofte_subpromise_change", args=[sub.pk]), data)
+    assert "Okänd förening är inte samverkanspart i det här löftet" in response.content.decode()
+    assert not sub.responsibilities.filter(partner=stranger).exists()

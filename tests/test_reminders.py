@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from followup.models import Reminder
+from followup.models import Contribution, Reminder
 from followup.review.reminders import _remind, due_kind, unfinished_by_reporter
 from parties.models import Membership
 
@@ -178,3 +178,36 @@ def test_each_active_reporter_with_an_address_owes_what_their_partners_owe(late)
         ellen.pk: {first.pk, second.pk},
         both.pk: {first.pk, second.pk, third.pk},
     }
+
+
+def test_a_returned_report_is_still_owed_by_its_lead(late):
+    """Returned means back with the partner: its lead is reminded, as for a draft."""
+    housing = late.promise.partners.get(name="Familjebostäder")
+    fambo = housing.memberships.get().user
+    report = housing.sub_promises.get().reports.get()
+    report.state, report.reviewed_at = "returned", timezone.now()
+    report.review_comment = "Komplettera"
+    report.save()
+    assert unfinished_by_reporter(late)[fambo.pk] == {report.sub_promise_id}
+    remind(DEADLINE - datetime.timedelta(days=1))
+    assert sorted(m.to[0] for m in mail.outbox) == ["ellen@example.org", "fambo@example.org"]
+
+
+def test_a_co_partner_is_reminded_until_its_contribution_is_ready(late):
+    """A co-partner owes its contribution marked ready; a draft contribution is still owed."""
+    area = late.promise.focus_areas.get()
+    school = late.promise.partners.get(name="Ellen Keyskolan")
+    club, library = make_partner("Backa IK"), make_partner("Biblioteket")
+    sub = make_sub_promise(area, school, club, library)
+    report = make_report(sub, late)
+    Contribution.objects.create(
+        report=report, partner=club, state="ready", ready_at=timezone.now(), saved_at=timezone.now()
+    )
+    Contribution.objects.create(report=report, partner=library, saved_at=timezone.now())
+    club_reporter, library_reporter = make_reporter(club, "klubb"), make_reporter(library, "bibl")
+    owed = unfinished_by_reporter(late)
+    assert club_reporter.pk not in owed
+    assert owed[library_reporter.pk] == {sub.pk}
+    remind(DEADLINE - datetime.timedelta(days=1))
+    assert "klubb@example.org" not in [m.to[0] for m in mail.outbox]
+    assert "bibl@example.org" in [m.to[0] for m in mail.outbox]

@@ -190,3 +190,21 @@ def test_other_coordinator_cannot_renew(client, old):
         },
     )
     assert not Promise.objects.filter(slug="kapad").exists()
+
+
+def test_renew_promise_carries_only_the_promises_own_sub_promises(old):
+    """The service itself refuses another promise's sub-promise, whatever the form offered."""
+    other = make_promise("Angered")
+    theirs = make_sub_promise(make_focus_area(other, "Trygghet"), make_partner("Bostadsbolaget"))
+    new = renew_promise(
+        promise=old["promise"],
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2027, 12, 31),
+        slug="hisings-backa-2026-2027",
+        sub_promises=[old["partly"], theirs],
+        user=old["coordinator"],
+    )
+    copies = SubPromise.objects.filter(focus_area__promise=new)
+    assert list(copies.values_list("title", "derived_from")) == [("Läxhjälp", old["partly"].pk)]
+    assert not SubPromise.objects.filter(derived_from=theirs).exists()
+    assert SubPromise.objects.filter(focus_area__promise=other).count() == 1

@@ -251,3 +251,28 @@ def test_list_costs_the_same_queries_whatever_the_size(
     with django_assert_max_num_queries(16):
         response = client.get(reverse(CHANGELIST))
     assert response.status_code == 200
+
+
+def test_previous_report_from_a_promise_the_coordinator_does_not_run_is_not_shown(client, review):
+    """A renewed sub-promise's earlier report belongs to the old promise: shown only to its
+    coordinators."""
+    old = make_promise("Hisings Backa", slug="hisings-backa-2022")
+    old_sub = make_sub_promise(make_focus_area(old, "Skola"), review["lead"], title="Frukost")
+    old_period = make_period(
+        old,
+        name="Hösten 2023",
+        starts_on=datetime.date(2023, 8, 1),
+        deadline=datetime.date(2023, 12, 1),
+    )
+    make_report(old_sub, old_period, status="in_progress", achieved="Det gamla löftets text.")
+    review["sub"].derived_from = old_sub
+    review["sub"].save()
+    url = reverse("admin:followup_statusreport_change", args=[review["report"].pk])
+    client.force_login(review["coordinator"])
+    page = client.get(url).content.decode()
+    assert "Det gamla löftets text." not in page
+    assert "Hösten 2023" not in page
+    old.coordinators.add(review["coordinator"])
+    page = client.get(url).content.decode()
+    assert "Föregående omgångs rapport" in page
+    assert "Det gamla löftets text." in page

@@ -1,12 +1,14 @@
 """Admin shows partners' reports and published follow-ups; it does not rewrite them."""
 
 import pytest
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.models import FollowUp, Highlight, StatusReport
+from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
 from followup.services import approve_report
+from lofte.roles import ensure_coordinator_group
 
 from .conftest import (
     make_coordinator,
@@ -110,3 +112,78 @@ def test_published_follow_up_is_read_only_in_admin(client, approved):
     assert 'name="highlights-0-text"' not in page
     assert 'name="state"' not in page
     assert 'name="title"' not in page
+
+
+def _posted_back(response) -> dict:
+    """The change page's form and inline formsets as a browser would post them unchanged."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else value
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+    return {**data, "_save": "1"}
+
+
+def test_a_reports_state_is_not_editable_in_its_admin_form(client, rf, approved):
+    """Only the review steps move a report: its change form has no state to post."""
+    report, coordinator = approved
+    request = rf.get("/admin/")
+    request.user = coordinator
+    model_admin = admin.site._registry[StatusReport]
+    form_class = model_admin.get_form(request, report, change=True)
+    assert "state" not in form_class.base_fields
+    assert "review_comment" not in form_class.base_fields
+    assert "state" in model_admin.get_readonly_fields(request, report)
+
+    client.force_login(coordinator)
+    url = reverse("admin:followup_statusreport_change", args=[report.pk])
+    response = client.get(url)
+    assert 'name="state"' not in response.content.decode()
+    client.post(url, {**_posted_back(response), "state": "draft", "review_comment": "Ändrat"})
+    report.refresh_from_db()
+    assert (report.state, report.review_comment, report.reviewed_by) == (
+        "approved",
+        "",
+        coordinator,
+    )
+
+
+def test_coordinators_may_read_but_not_change_partners_report_figures(client, rf, approved):
+    """The figures are the partner's: a coordinator's group may view them, nothing more."""
+    report, coordinator = approved
+    figure = ReportFigure.objects.create(report=report, position=1, label="Frukostar", value=1000)
+    group = ensure_coordinator_group()
+    codenames = set(
+        group.permissions.filter(content_type__model="reportfigure").values_list(
+            "codename", flat=True
+        )
+    )
+    assert codenames == {"view_reportfigure"}
+    for action in ("add", "change", "delete"):
+        assert not coordinator.has_perm(f"followup.{action}_reportfigure")
+    assert not coordinator.has_perm("followup.delete_statusreport")
+
+    request = rf.post("/admin/")
+    request.user = coordinator
+    figure_admin = admin.site._registry[ReportFigure]
+    assert figure_admin.has_view_permission(request, figure)
+    assert not figure_admin.has_change_permission(request, figure)
+    assert not figure_admin.has_delete_permission(request, figure)
+
+    client.force_login(coordinator)
+    url = reverse("admin:followup_reportfigure_change", args=[figure.pk])
+    assert 'name="value"' not in client.get(url).content.decode()
+    response = client.post(
+        url, {"report": report.pk, "position": 1, "label": "Frukostar", "value": "5", "unit": ""}
+    )
+    assert response.status_code == 403
+    figure.refresh_from_db()
+    assert figure.value == 1000
+    # Nor on the report's review page, where the figures are shown beside the text.
+    page = client.get(reverse("admin:followup_statusreport_change", args=[report.pk]))
+    assert "Frukostar" in page.content.decode()
+    assert 'name="figures-0-value"' not in page.content.decode()

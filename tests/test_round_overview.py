@@ -258,3 +258,16 @@ def test_planned_reminders_name_only_the_partners_reminded(round_):
         ("backaik", ["Backa IK"], 1),
         ("ellen", ["Backa IK"], 1),
     ]
+
+
+def test_a_returned_report_is_neither_handed_in_nor_done(client, round_):
+    """Returned means back with the partner: the overview counts it as still owed."""
+    report = StatusReport.objects.get(state="submitted")
+    report.state, report.reviewed_at, report.review_comment = "returned", timezone.now(), "Mer"
+    report.save()
+    client.force_login(round_["coordinator"])
+    response = client.get(overview_url(round_["period"]))
+    rows = {row.partner.name: (row.done, row.total) for row in response.context["rows"]}
+    assert rows["Ellen Keyskolan"] == (1, 2)
+    assert "1 av 4 dellöften har en inskickad eller godkänd rapport" in response.content.decode()
+    assert "Ellen Keyskolan" in [row.partner.name for row in response.context["behind"]]

@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 import followup.review.emails
-from followup.models import Contribution, ReportingPeriod, StatusReport
+from followup.models import Contribution, FollowUp, Highlight, ReportingPeriod, StatusReport
 from followup.services import (
     ContributionConflict,
     ContributionContent,
@@ -19,6 +19,7 @@ from followup.services import (
     WorkflowError,
     approve_report,
     get_or_start_report,
+    mark_highlight,
     open_review,
     return_report,
     save_contribution,
@@ -561,3 +562,83 @@ def test_editable_by_the_lead_while_draft_or_returned_in_an_open_round(
     _partner, co_reporter = co_partner(report)
     assert StatusReport.objects.editable_by(own).exists() is editable
     assert not StatusReport.objects.editable_by(co_reporter).exists()
+
+
+def test_returned_report_cannot_be_approved(report):
+    """Approval takes a handed-in report only: a returned one waits for the partner."""
+    returner, approver = make_user(is_staff=True), make_user(is_staff=True)
+    submit_report(report=report, user=lead(report))
+    return_report(report=report, reviewer=returner, comment="Lägg till antal deltagare.")
+    with pytest.raises(WorkflowError, match="returnerad"):
+        approve_report(report=report, reviewer=approver)
+    report.refresh_from_db()
+    assert (report.state, report.reviewed_by) == ("returned", returner)
+    assert report.review_comment == "Lägg till antal deltagare."
+
+
+def test_a_draft_cannot_be_approved(report):
+    with pytest.raises(WorkflowError):
+        approve_report(report=report, reviewer=make_user(is_staff=True))
+    report.refresh_from_db()
+    assert (report.state, report.reviewed_by, report.reviewed_at) == ("draft", None, None)
+
+
+def test_approved_report_cannot_be_returned(report):
+    """An approved report is what the follow-up counts: a return cannot undo the approval."""
+    approver = make_user(is_staff=True)
+    submit_report(report=report, user=lead(report))
+    approve_report(report=report, reviewer=approver)
+    with pytest.raises(WorkflowError, match="godkänd"):
+        return_report(report=report, reviewer=make_user(is_staff=True), comment="Komplettera")
+    report.refresh_from_db()
+    assert (report.state, report.reviewed_by, report.review_comment) == ("approved", approver, "")
+
+
+def _follow_up(promise, **fields):
+    return FollowUp.objects.create(
+        promise=promise,
+        title=f"Uppföljning {promise.area}",
+        covers_from=promise.starts_on,
+        covers_to=promise.ends_on,
+        **fields,
+    )
+
+
+def test_only_an_approved_report_is_highlighted(report):
+    follow_up = _follow_up(report.period.promise)
+    reviewer = make_user(is_staff=True)
+    submit_report(report=report, user=lead(report))
+    with pytest.raises(WorkflowError, match="godkända"):
+        mark_highlight(report=report, follow_up=follow_up, reviewer=reviewer)
+    return_report(report=report, reviewer=reviewer, comment="Komplettera")
+    with pytest.raises(WorkflowError, match="godkända"):
+        mark_highlight(report=report, reviewer=reviewer)
+    assert not Highlight.objects.exists()
+    assert list(FollowUp.objects.all()) == [follow_up]
+
+
+def test_a_report_is_highlighted_only_in_its_own_promises_follow_up(report):
+    reviewer = make_user(is_staff=True)
+    submit_report(report=report, user=lead(report))
+    approve_report(report=report, reviewer=reviewer)
+    elsewhere = _follow_up(make_promise("Angered"))
+    with pytest.raises(WorkflowError, match="annat medborgarlöfte"):
+        mark_highlight(report=report, follow_up=elsewhere, reviewer=reviewer)
+    assert not Highlight.objects.exists()
+
+
+def test_a_report_is_highlighted_once_and_never_in_a_published_follow_up(report):
+    reviewer = make_user(is_staff=True)
+    submit_report(report=report, user=lead(report))
+    approve_report(report=report, reviewer=reviewer)
+    published = _follow_up(
+        report.period.promise, state=FollowUp.State.PUBLISHED, published_at=timezone.now()
+    )
+    with pytest.raises(WorkflowError, match="publicerad"):
+        mark_highlight(report=report, follow_up=published, reviewer=reviewer)
+    assert not published.highlights.exists()
+    draft = _follow_up(report.period.promise)
+    first = mark_highlight(report=report, follow_up=draft, reviewer=reviewer, text="Tusen")
+    again = mark_highlight(report=report, follow_up=draft, reviewer=reviewer, text="Igen")
+    assert again == first
+    assert list(draft.highlights.values_list("text", "position")) == [("Tusen", 1)]
