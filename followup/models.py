@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -96,12 +96,45 @@ class StatusReportQuerySet(PromiseScopedQuerySet):
 
         return self.filter(sub_promise__in=SubPromise.objects.led_by(user))
 
+    # The report's rules, each once. A report in hand is judged by the same rule through
+    # StatusReport.is_editable / is_withdrawable (tests/test_report_rules.py holds them equal).
+
+    def in_open_round(self) -> "StatusReportQuerySet":
+        """Reports whose round is open, as a subquery on the period rather than a join.
+
+        Django makes an UPDATE filtered through a join into `id IN (SELECT … JOIN …)`, and
+        PostgreSQL, once a concurrent step's row lock is released, checks again only that
+        outer `id IN`, not the state inside the subquery: both steps would succeed. With the
+        period in a subquery of its own, the state and version stay in the UPDATE's own WHERE.
+        """
+        return self.filter(period__in=ReportingPeriod.objects.filter(is_open=True))
+
+    def editable(self) -> "StatusReportQuerySet":
+        """Reports that may still be written: a draft or returned, in an open round."""
+        return self.in_open_round().filter(state__in=StatusReport.EDITABLE_STATES)
+
     def editable_by(self, user) -> "StatusReportQuerySet":
-        """Reports this user may change in the portal: their lead partner's, in an open
-        round, while a draft or returned. Co-partners write contributions instead."""
-        return self.led_by(user).filter(
-            period__is_open=True, state__in=StatusReport.EDITABLE_STATES
+        """Reports this user may change in the portal: their lead partner's, and editable.
+        Co-partners write contributions instead."""
+        return self.led_by(user).editable()
+
+    def withdrawable(self) -> "StatusReportQuerySet":
+        """Reports the lead may take back to draft: handed in, in an open round, and not yet
+        opened by a coordinator."""
+        return self.in_open_round().filter(
+            state=StatusReport.State.SUBMITTED, review_opened_at__isnull=True
         )
+
+    def withdrawable_by(self, user) -> "StatusReportQuerySet":
+        return self.led_by(user).withdrawable()
+
+    def awaiting_review(self) -> "StatusReportQuerySet":
+        """Handed-in reports a coordinator may approve or return."""
+        return self.filter(state=StatusReport.State.SUBMITTED)
+
+    def handed_in(self) -> "StatusReportQuerySet":
+        """What the partner has handed in (submitted or approved): counted as reported."""
+        return self.filter(state__in=StatusReport.HANDED_IN_STATES)
 
 
 class StatusReport(models.Model):
@@ -237,6 +270,22 @@ class StatusReport(models.Model):
     NEEDS_ACHIEVED = (Status.DONE, Status.PARTLY_DONE, Status.IN_PROGRESS)
     NEEDS_REASON = (Status.NOT_STARTED, Status.NOT_DONE)
 
+    @staticmethod
+    def is_editable(period: ReportingPeriod, report: "StatusReport | None") -> bool:
+        """The rule of `StatusReportQuerySet.editable` for a report in hand; a report not
+        begun yet (None) may be written while its round is open."""
+        return period.is_open and (report is None or report.state in StatusReport.EDITABLE_STATES)
+
+    @staticmethod
+    def is_withdrawable(period: ReportingPeriod, report: "StatusReport | None") -> bool:
+        """The rule of `StatusReportQuerySet.withdrawable` for a report in hand."""
+        return (
+            period.is_open
+            and report is not None
+            and report.state == StatusReport.State.SUBMITTED
+            and report.review_opened_at is None
+        )
+
     def missing_for_submission(self) -> dict[str, str]:
         """What is still missing before the report can be handed in, by field."""
         return missing_for_submission(self.status, self.achieved, self.obstacles)
@@ -328,6 +377,42 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} – {self.report}"
+
+
+def _in_rounds(periods, path: str) -> Q:
+    key = f"{path}period" if isinstance(periods, ReportingPeriod) else f"{path}period__in"
+    return Q(**{key: periods})
+
+
+def part_done(*, periods, sub_promise, partner, role) -> Q:
+    """Whether a responsibility's partner has done its part of a round: as lead, the report
+    handed in; as co-partner, its contribution marked ready (or the report handed in, after
+    which it owes nothing more). For a query over responsibilities (or partners): the other
+    arguments name the outer query's sub-promise, partner and role (OuterRef, field path);
+    `periods` is a round or rounds. `part_done_in_hand` is the same rule for rows in hand."""
+    from lofte.models import Responsibility
+
+    handed_in = StatusReport.objects.handed_in().filter(
+        _in_rounds(periods, ""), sub_promise=sub_promise
+    )
+    ready = Contribution.objects.filter(
+        _in_rounds(periods, "report__"),
+        report__sub_promise=sub_promise,
+        partner=partner,
+        state=Contribution.State.READY,
+    )
+    return Q(Exists(handed_in)) | (Q(**{role: Responsibility.Role.CO}) & Q(Exists(ready)))
+
+
+def part_done_in_hand(
+    *, is_lead: bool, report: StatusReport | None, contribution: Contribution | None
+) -> bool:
+    """The rule of `part_done` for a partner's report and contribution already read."""
+    if report is not None and report.state in StatusReport.HANDED_IN_STATES:
+        return True
+    if is_lead:
+        return False
+    return contribution is not None and contribution.state == Contribution.State.READY
 
 
 class Figure(models.Model):

@@ -25,6 +25,7 @@ from .models import (
     Highlight,
     ReportingPeriod,
     StatusReport,
+    StatusReportQuerySet,
 )
 
 State = StatusReport.State
@@ -68,35 +69,26 @@ class ReportContent:
     figures: list[FigureData] = field(default_factory=list)
 
 
-def _in_open_round() -> Q:
-    """Reports whose round is open, as a subquery on the period rather than a join.
-
-    Django makes an UPDATE filtered through a join into `id IN (SELECT … JOIN …)`, and
-    PostgreSQL, once a concurrent step's row lock is released, checks again only that outer
-    `id IN`, not the state inside the subquery: both steps would succeed. With the period in a
-    subquery of its own, the state and version stay in the UPDATE's own WHERE.
-    """
-    return Q(period__in=ReportingPeriod.objects.filter(is_open=True))
-
-
 def _claim(
-    report: StatusReport, *, states, version: int | None = None, open_round: bool = False
+    report: StatusReport,
+    *,
+    allowed: StatusReportQuerySet,
+    version: int | None = None,
+    in_open_round: bool = False,
 ) -> None:
-    """Raises the report's version if it is in one of `states` (and at `version`, and in an
-    open round if `open_round`).
+    """Raises the report's version if it is one of the `allowed` reports (and at `version`);
+    `in_open_round` says that the step asks for an open round, to name it when it fails.
 
     The check and the write are one UPDATE: of two concurrent steps only one matches.
     """
-    rows = StatusReport.objects.filter(pk=report.pk, state__in=states)
-    if open_round:
-        rows = rows.filter(_in_open_round())
+    rows = allowed.filter(pk=report.pk)
     if version is not None:
         rows = rows.filter(version=version)
     if rows.update(version=F("version") + 1) != 1:
         current = StatusReport.objects.select_related("period").get(pk=report.pk)
         if version is not None and current.version != version:
             raise ReportConflict(current)
-        if open_round and not current.period.is_open:
+        if in_open_round and not current.period.is_open:
             raise WorkflowError(_("The reporting round is closed."))
         raise WorkflowError(
             _("This report can no longer be changed (it is %(state)s).")
@@ -144,7 +136,7 @@ def save_report(
 ) -> StatusReport:
     """Saves a draft or returned report, unless someone saved it since `version`."""
     _require_lead(report, user)
-    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, open_round=True)
+    _claim(report, allowed=StatusReport.objects.editable(), version=version, in_open_round=True)
     report.status = content.status
     report.achieved = content.achieved
     report.obstacles = content.obstacles
@@ -175,7 +167,7 @@ def submit_report(*, report: StatusReport, user, version: int | None = None) -> 
     what was done or why not (`StatusReport.missing_for_submission`).
     """
     _require_lead(report, user)
-    _claim(report, states=StatusReport.EDITABLE_STATES, version=version, open_round=True)
+    _claim(report, allowed=StatusReport.objects.editable(), version=version, in_open_round=True)
     current = StatusReport.objects.only("status", "achieved", "obstacles").get(pk=report.pk)
     missing = current.missing_for_submission()
     if missing:
@@ -195,9 +187,7 @@ def submit_report(*, report: StatusReport, user, version: int | None = None) -> 
 def withdraw_report(*, report: StatusReport, user) -> StatusReport:
     """Takes a handed-in report back to draft, while no coordinator has opened it yet."""
     _require_lead(report, user)
-    rows = StatusReport.objects.filter(
-        _in_open_round(), pk=report.pk, state=State.SUBMITTED, review_opened_at__isnull=True
-    )
+    rows = StatusReport.objects.withdrawable().filter(pk=report.pk)
     if rows.update(version=F("version") + 1) != 1:
         raise WorkflowError(
             _("The report can no longer be taken back: the coordinator has begun reviewing it.")
@@ -214,9 +204,9 @@ def withdraw_report(*, report: StatusReport, user) -> StatusReport:
 def open_review(*, report: StatusReport, reviewer) -> bool:
     """Records that a coordinator has begun reviewing a handed-in report (once)."""
     return bool(
-        StatusReport.objects.filter(
-            pk=report.pk, state=State.SUBMITTED, review_opened_at__isnull=True
-        ).update(review_opened_at=timezone.now())
+        StatusReport.objects.awaiting_review()
+        .filter(pk=report.pk, review_opened_at__isnull=True)
+        .update(review_opened_at=timezone.now())
     )
 
 
@@ -268,7 +258,8 @@ def save_contribution(
     # this save. A plain read would let a save land after the hand-in it did not see.
     if (
         not StatusReport.objects.select_for_update(no_key=True)
-        .filter(_in_open_round(), pk=report.pk, state__in=StatusReport.EDITABLE_STATES)
+        .editable()
+        .filter(pk=report.pk)
         .exists()
     ):
         raise WorkflowError(
@@ -299,7 +290,7 @@ def save_contribution(
 @transaction.atomic
 def approve_report(*, report: StatusReport, reviewer) -> StatusReport:
     """Accepts a submitted report: the follow-up counts and quotes approved reports."""
-    _claim(report, states=[State.SUBMITTED])
+    _claim(report, allowed=StatusReport.objects.awaiting_review())
     report.state = State.APPROVED
     report.reviewed_at = timezone.now()
     report.reviewed_by = reviewer
@@ -314,7 +305,11 @@ def return_report(*, report: StatusReport, reviewer, comment: str) -> StatusRepo
     if not comment.strip():
         raise WorkflowError(_("Say what the partner should complete."))
     # In a closed round the partner could not complete it: reopen the round first.
-    _claim(report, states=[State.SUBMITTED], open_round=True)
+    _claim(
+        report,
+        allowed=StatusReport.objects.awaiting_review().in_open_round(),
+        in_open_round=True,
+    )
     report.state = State.RETURNED
     report.review_comment = comment
     report.reviewed_at = timezone.now()

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from followup.models import Contribution, ReportingPeriod, StatusReport
+from followup.models import Contribution, ReportingPeriod, StatusReport, part_done_in_hand
 from followup.services import (
     ContributionConflict,
     IncompleteReport,
@@ -73,13 +73,21 @@ def _get_report_for_user(
     return period, sub_promise, report
 
 
-def _is_editable(period: ReportingPeriod, report: StatusReport | None) -> bool:
-    """The rule of `StatusReport.objects.editable_by`, for a report already in hand."""
-    return period.is_open and (report is None or report.state in StatusReport.EDITABLE_STATES)
-
-
 # ----------------------------------------------------------------------------------------
 # The dashboard
+
+
+class RowState(models.TextChoices):
+    """Where a sub-promise stands for the user's partner: the report's own states, and for a
+    co-partner its contribution's, until the lead hands the report in."""
+
+    NOT_BEGUN = "not_begun", _("Not begun")
+    DRAFT = StatusReport.State.DRAFT.value, StatusReport.State.DRAFT.label
+    SUBMITTED = StatusReport.State.SUBMITTED.value, StatusReport.State.SUBMITTED.label
+    RETURNED = StatusReport.State.RETURNED.value, StatusReport.State.RETURNED.label
+    APPROVED = StatusReport.State.APPROVED.value, StatusReport.State.APPROVED.label
+    CONTRIBUTION_DRAFT = "contribution_draft", _("Your part: draft")
+    CONTRIBUTION_READY = "contribution_ready", _("Your part: ready")
 
 
 @dataclass
@@ -102,29 +110,24 @@ class Row:
         )
 
     @property
-    def state(self) -> str:
+    def state(self) -> RowState:
         """For the lead: the report's state; for a co-partner: its contribution's, until
         the report is handed in."""
         if self.report is not None and self.report.state in StatusReport.HANDED_IN_STATES:
-            return self.report.state
+            return RowState(self.report.state)
         if not self.is_lead:
             if self.report is not None and self.report.state == State.RETURNED:
-                return State.RETURNED
+                return RowState.RETURNED
             if self.contribution is None or self.contribution.saved_at is None:
-                return "not_begun"
-            return f"contribution_{self.contribution.state}"
-        return self.report.state if self.report_begun else "not_begun"
+                return RowState.NOT_BEGUN
+            if self.contribution.state == Contribution.State.READY:
+                return RowState.CONTRIBUTION_READY
+            return RowState.CONTRIBUTION_DRAFT
+        return RowState(self.report.state) if self.report_begun else RowState.NOT_BEGUN
 
     @property
     def state_label(self) -> str:
-        labels = {
-            "not_begun": _("Not begun"),
-            "contribution_draft": _("Your part: draft"),
-            "contribution_ready": _("Your part: ready"),
-        }
-        if self.state in labels:
-            return labels[self.state]
-        return self.report.get_state_display()
+        return self.state.label
 
     @property
     def task(self) -> str:
@@ -134,17 +137,15 @@ class Row:
 
     @property
     def to_do(self) -> bool:
-        """Whether the user's partner still has something to do here this round."""
-        if self.report is not None and self.report.state in StatusReport.HANDED_IN_STATES:
-            return False
-        if self.is_lead:
-            return True
-        return self.contribution is None or self.contribution.state != Contribution.State.READY
+        """Whether the user's partner still owes its part here this round."""
+        return not part_done_in_hand(
+            is_lead=self.is_lead, report=self.report, contribution=self.contribution
+        )
 
     @property
     def order(self) -> int:
         """Returned reports first, then what is still to do, then what is done."""
-        if self.state == State.RETURNED:
+        if self.state == RowState.RETURNED:
             return 0
         return 1 if self.to_do else 2
 
@@ -434,7 +435,7 @@ def report_form(request, period_id: int, sub_promise_id: int):
     if role.role != Responsibility.Role.LEAD:
         return _contribution_page(request, context, role.partner)
     action = request.POST.get("action", "save") if request.method == "POST" else ""
-    if not _is_editable(period, report):
+    if not StatusReport.is_editable(period, report):
         if action == "withdraw":
             return _withdraw(request, context)
         status = 200
@@ -442,7 +443,7 @@ def report_form(request, period_id: int, sub_promise_id: int):
             status = 403
             context["refused"] = True
             context["typed"] = posted_initial(request.POST)[0]
-        context["can_withdraw"] = _can_withdraw(period, report)
+        context["can_withdraw"] = StatusReport.is_withdrawable(period, report)
         return render(request, "followup/portal/report_readonly.html", context, status=status)
 
     if request.method == "GET":
@@ -511,21 +512,12 @@ def _posted_total(data) -> int:
         return 0
 
 
-def _can_withdraw(period: ReportingPeriod, report: StatusReport | None) -> bool:
-    return (
-        period.is_open
-        and report is not None
-        and report.state == State.SUBMITTED
-        and report.review_opened_at is None
-    )
-
-
 def _conflict_response(request, context: dict, form, current: StatusReport):
     """Someone saved since this user loaded the form: show both texts, lose nothing."""
     period, sub_promise = context["period"], context["sub_promise"]
     context["conflict"] = current
     context["conflict_figures"] = list(current.figures.all())
-    if not _is_editable(period, current):
+    if not StatusReport.is_editable(period, current):
         context.update(report=current, typed=form.cleaned_data)
         return render(request, "followup/portal/report_readonly.html", context, status=409)
     # The user's text stays in the form; saving again replaces the other version.
@@ -650,7 +642,7 @@ def _contribution_page(request, context: dict, partner: Partner):
         None,
     )
     context.update(partner=partner, contribution=contribution)
-    if not _is_editable(period, report):
+    if not StatusReport.is_editable(period, report):
         status = 200
         if request.method == "POST":
             status = 403

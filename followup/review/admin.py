@@ -486,7 +486,7 @@ class StatusReportAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistor
         """The report to review after this one: submitted, in this round first, oldest first."""
         return (
             self.get_queryset(request)
-            .filter(state=StatusReport.State.SUBMITTED)
+            .awaiting_review()
             .exclude(pk=report.pk)
             .select_related("sub_promise", "period")
             .order_by(

@@ -17,8 +17,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from followup.models import Contribution, Reminder, ReportingPeriod, StatusReport
-from lofte.models import Responsibility, SubPromise
+from followup.models import Contribution, Reminder, ReportingPeriod, StatusReport, part_done
+from lofte.models import Responsibility
 from parties.models import Membership, Partner
 
 from .emails import REMINDER, reminder_context, reminder_subject, send_reminder
@@ -39,29 +39,6 @@ class PartnerProgress:
     @property
     def behind(self) -> bool:
         return self.done < self.total
-
-
-def _handed_in(period: ReportingPeriod, sub_promise):
-    return StatusReport.objects.filter(
-        period=period, sub_promise=sub_promise, state__in=StatusReport.HANDED_IN_STATES
-    )
-
-
-def _ready_contribution(period: ReportingPeriod, sub_promise, partner):
-    return Contribution.objects.filter(
-        report__period=period,
-        report__sub_promise=sub_promise,
-        partner=partner,
-        state=Contribution.State.READY,
-    )
-
-
-def _owed_done(period: ReportingPeriod, sub_promise, partner, role) -> Q:
-    """A responsibility whose partner has done its part this round."""
-    return Q(Exists(_handed_in(period, sub_promise))) | (
-        Q(**{role: Responsibility.Role.CO})
-        & Q(Exists(_ready_contribution(period, sub_promise, partner)))
-    )
 
 
 def round_progress(period: ReportingPeriod) -> list[PartnerProgress]:
@@ -86,7 +63,12 @@ def round_progress(period: ReportingPeriod) -> list[PartnerProgress]:
             done=Count(
                 "responsibilities",
                 filter=in_promise
-                & _owed_done(period, sub_promise, OuterRef("pk"), "responsibilities__role"),
+                & part_done(
+                    periods=period,
+                    sub_promise=sub_promise,
+                    partner=OuterRef("pk"),
+                    role="responsibilities__role",
+                ),
                 distinct=True,
             ),
             begun_count=Count(
@@ -110,19 +92,18 @@ def round_progress(period: ReportingPeriod) -> list[PartnerProgress]:
     ]
 
 
-def unfinished_sub_promises(period: ReportingPeriod):
-    """Sub-promises of the round's promise without a submitted or approved report."""
-    return SubPromise.objects.filter(focus_area__promise=period.promise_id).exclude(
-        Exists(_handed_in(period, OuterRef("pk")))
-    )
-
-
 def unfinished_by_reporter(period: ReportingPeriod, partners=None) -> dict[int, set[int]]:
     """For each reporter (user id): the sub-promises where their partners still owe their
     part (lead: the report; co-partner: a contribution marked ready)."""
-    rows = Responsibility.objects.filter(sub_promise__in=unfinished_sub_promises(period)).exclude(
-        Q(role=Responsibility.Role.CO)
-        & Q(Exists(_ready_contribution(period, OuterRef("sub_promise"), OuterRef("partner"))))
+    rows = Responsibility.objects.filter(
+        sub_promise__focus_area__promise=period.promise_id
+    ).exclude(
+        part_done(
+            periods=period,
+            sub_promise=OuterRef("sub_promise"),
+            partner=OuterRef("partner"),
+            role="role",
+        )
     )
     if partners is not None:
         rows = rows.filter(partner__in=partners)

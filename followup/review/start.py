@@ -13,13 +13,19 @@ from dataclasses import dataclass, field
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
+from django.db.models import Count, F, Max, OuterRef, Window
 from django.db.models.functions import RowNumber
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followup.models import Contribution, FollowUp, Reminder, ReportingPeriod, StatusReport
+from followup.models import (
+    FollowUp,
+    Reminder,
+    ReportingPeriod,
+    StatusReport,
+    part_done,
+)
 from lofte.models import Promise, Responsibility, SubPromise
 from parties.models import Membership
 
@@ -82,7 +88,8 @@ def promise_cards(promises: list[Promise]) -> list[PromiseCard]:
     periods = {card.period.pk: card for card in cards.values() if card.period}
     if periods:
         for row in (
-            StatusReport.objects.filter(period__in=periods, state__in=StatusReport.HANDED_IN_STATES)
+            StatusReport.objects.handed_in()
+            .filter(period__in=periods)
             .values("period")
             .annotate(n=Count("pk"))
         ):
@@ -103,9 +110,7 @@ def promise_cards(promises: list[Promise]) -> list[PromiseCard]:
 
 def _add_waiting(cards: dict[int, PromiseCard]) -> None:
     """Submitted reports, oldest first, a few per promise; and how many there are."""
-    waiting = StatusReport.objects.filter(
-        period__promise__in=cards, state=StatusReport.State.SUBMITTED
-    )
+    waiting = StatusReport.objects.awaiting_review().filter(period__promise__in=cards)
     for row in waiting.values("period__promise").annotate(n=Count("pk")):
         cards[row["period__promise"]].waiting_count = row["n"]
     first = (
@@ -128,22 +133,12 @@ def _add_waiting(cards: dict[int, PromiseCard]) -> None:
 def _add_behind(cards: dict[int, PromiseCard], periods: dict[int, PromiseCard]) -> None:
     """Partners that still owe their part in their promise's open round (lead: the report
     handed in; co-partner: its contribution ready), as `round_progress` counts them."""
-    sub_promise = OuterRef("sub_promise")
-    promise = OuterRef("sub_promise__focus_area__promise")
-    handed_in = StatusReport.objects.filter(
-        period__in=periods,
-        period__promise=promise,
-        sub_promise=sub_promise,
-        state__in=StatusReport.HANDED_IN_STATES,
-    )
-    ready = Contribution.objects.filter(
-        report__period__in=periods,
-        report__period__promise=promise,
-        report__sub_promise=sub_promise,
+    done = part_done(
+        periods=list(periods),
+        sub_promise=OuterRef("sub_promise"),
         partner=OuterRef("partner"),
-        state=Contribution.State.READY,
+        role="role",
     )
-    done = Q(Exists(handed_in)) | (Q(role=Responsibility.Role.CO) & Q(Exists(ready)))
     rows = (
         Responsibility.objects.filter(
             sub_promise__focus_area__promise__in=[c.promise.pk for c in periods.values()]
