@@ -151,6 +151,10 @@ def main() -> int:
 
     files = tracked_files()
     base = Path(tempfile.mkdtemp(prefix="lofte-mutate-hand-"))
+    # The mutants as they are now: an edit to one during the run changes nothing of it.
+    (base / "hand").mkdir()
+    for mutant in mutants:
+        mutant.path = Path(shutil.copy2(mutant.path, base / "hand" / mutant.path.name))
     started = time.monotonic()
     outcomes: list[Outcome] = []
     try:
