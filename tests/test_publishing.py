@@ -1,12 +1,16 @@
 """Publishing a follow-up goes through the task queue: the request asks, a worker renders."""
 
 import datetime
+import io
 
+import pypdf
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
+import followup.document.pdf
 import followup.services
 from followup.models import FollowUp
 from followup.services import (
@@ -150,6 +154,53 @@ def test_failed_render_shows_its_error_and_can_be_published_again(client, draft,
     follow_up.refresh_from_db()
     assert (follow_up.state, follow_up.publish_error) == ("published", "")
     assert bytes(follow_up.published_pdf).startswith(b"%PDF")
+
+
+def test_a_pdf_renderer_that_fails_leaves_the_follow_up_failed_with_no_pdf(
+    client, draft, monkeypatch
+):
+    promise, follow_up = draft
+
+    class BrokenWeasyPrint:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def write_pdf(self, *args, **kwargs):
+            raise OSError("Typsnittet saknas")
+
+    monkeypatch.setattr(followup.document.pdf, "HTML", BrokenWeasyPrint)
+    publish_follow_up(follow_up=follow_up, user=make_coordinator(promise))
+    run_queued_tasks()
+
+    follow_up.refresh_from_db()
+    assert follow_up.state == "failed"
+    assert follow_up.publish_error == "OSError: Typsnittet saknas"
+    assert not follow_up.published_pdf
+    assert (follow_up.published_html, follow_up.etag) == ("", "")
+    assert (follow_up.published_at, follow_up.frozen_at) == (None, None)
+    assert DBTaskResult.objects.get().status == "FAILED"
+    for name in ["document:follow_up", "document:follow_up_pdf"]:
+        assert client.get(reverse(name, args=[promise.slug])).status_code == 404
+
+
+def test_the_frozen_copy_says_when_it_was_published_not_that_it_is_a_draft(client, draft):
+    promise, follow_up = draft
+    publish_follow_up(follow_up=follow_up, user=make_coordinator(promise))
+    run_queued_tasks()
+
+    follow_up.refresh_from_db()
+    assert follow_up.state == "published"
+    with translation.override("sv"):
+        day = date_format(timezone.localtime(follow_up.published_at), "j F Y")
+    page = client.get(reverse("document:follow_up", args=[promise.slug])).content.decode()
+    assert page == follow_up.published_html
+    assert f"<dt>Publicerad</dt><dd>{day}</dd>" in page
+    assert "Inte än (utkast)" not in page
+    pdf = pypdf.PdfReader(io.BytesIO(bytes(follow_up.published_pdf)))
+    text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
+    # The printed title page sets its labels in capitals.
+    assert f"PUBLICERAD {day}" in text
+    assert "inte än (utkast)" not in text.lower()
 
 
 def test_another_promises_coordinator_cannot_publish(client, draft):
