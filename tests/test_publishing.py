@@ -203,6 +203,49 @@ def test_the_frozen_copy_says_when_it_was_published_not_that_it_is_a_draft(clien
     assert "inte än (utkast)" not in text.lower()
 
 
+def edit_in_admin(client, follow_up, intro: str):
+    return client.post(
+        reverse("admin:followup_followup_change", args=[follow_up.pk]),
+        {
+            "promise": follow_up.promise_id,
+            "title": "Ändrad titel",
+            "covers_from": "2024-01-01",
+            "covers_to": "2025-12-31",
+            "intro": intro,
+            "closing_words": "Ändrade slutord.",
+            "language": "sv",
+            "highlights-TOTAL_FORMS": "0",
+            "highlights-INITIAL_FORMS": "0",
+            "highlights-MIN_NUM_FORMS": "0",
+            "highlights-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+
+@pytest.mark.parametrize("state", ["publishing", "published"])
+def test_a_follow_up_being_published_or_published_cannot_be_edited_in_admin(client, draft, state):
+    promise, follow_up = draft
+    client.force_login(make_coordinator(promise))
+    # A draft takes the same form: the edit goes through.
+    edit_in_admin(client, follow_up, "Ändrad i utkastet.")
+    follow_up.refresh_from_db()
+    assert (follow_up.title, follow_up.intro) == ("Ändrad titel", "Ändrad i utkastet.")
+
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        state=state,
+        title="Titeln som renderas",
+        publishing_since=timezone.now(),
+        published_at=timezone.now() if state == "published" else None,
+    )
+    edit_in_admin(client, follow_up, "Ändrad medan den publiceras.")
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.title, follow_up.intro) == (
+        state,
+        "Titeln som renderas",
+        "Ändrad i utkastet.",
+    )
+
+
 def test_another_promises_coordinator_cannot_publish(client, draft):
     _, follow_up = draft
     client.force_login(make_coordinator(make_promise("Tynnered")))
