@@ -8,11 +8,19 @@ import sys
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from followup.services import publish_follow_up
 
-from .conftest import assert_accessible, make_coordinator
+from .conftest import (
+    assert_accessible,
+    make_coordinator,
+    make_focus_area,
+    make_partner,
+    make_promise,
+    make_sub_promise,
+)
 from .document_data import make_follow_up
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls here are ours.
@@ -149,3 +157,40 @@ def test_owner_shows_in_header_and_footer_wide_and_narrow(live_server, transacti
                 "href", "https://goteborg.se"
             )
         check_page(page)
+
+
+def skip_link_page(live_server, which: str) -> str:
+    """A page built on the site's base template, or a published follow-up (its own page)."""
+    if which == "start page":
+        return live_server.url + "/"
+    promise = make_promise("Angered")
+    make_sub_promise(make_focus_area(promise, "Skola"), make_partner(), title="Läxhjälp")
+    publish_follow_up(follow_up=make_follow_up(promise), user=make_coordinator(promise))
+    return live_server.url + reverse("document:follow_up", args=[promise.slug])
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("which", ["start page", "follow-up"])
+def test_the_skip_link_comes_into_view_when_focused_and_leads_to_the_content(
+    live_server, transactional_db, page, which, width
+):
+    url = skip_link_page(live_server, which)
+    page.set_viewport_size({"width": width, "height": 700})
+    page.goto(url)
+    page.keyboard.press("Tab")
+    link = page.locator(".skip-link")
+    expect(link).to_be_focused()
+    expect(link).to_have_text("Hoppa till innehållet")
+    expect(link).to_be_visible()
+    box = link.bounding_box()
+    assert box["width"] > 0 and box["height"] > 0
+    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= 700, box
+    # Nothing covers it: the element at its centre is the link itself.
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.closest('.skip-link') !== null",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert on_top
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()

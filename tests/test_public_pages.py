@@ -431,6 +431,73 @@ def test_no_private_field_reaches_any_public_output(client, world, language):
     assert "Värdar i två trapphus." in text
 
 
+# --- Only published follow-ups ----------------------------------------------------------
+
+UNFINISHED = "OFÄRDIG9K"
+
+
+def unfinished_follow_ups(world, state: str) -> Promise:
+    """A follow-up of Backa in `state` (publishing or failed) beside its published one, and a
+    second promise whose only follow-up is in that state. Returns the second promise."""
+    fields = {
+        "state": state,
+        "covers_from": datetime.date(2026, 1, 1),
+        "covers_to": datetime.date(2026, 12, 31),
+        "publishing_since": timezone.now(),
+        "publish_error": "OSError: trasig" if state == "failed" else "",
+    }
+    FollowUp.objects.create(
+        promise=world.promise, title=f"Uppföljning Backa 2026 {UNFINISHED}", **fields
+    )
+    lonely = make_promise("Tynnered")
+    FollowUp.objects.create(
+        promise=lonely, title=f"Uppföljning Tynnered 2026 {UNFINISHED}", **fields
+    )
+    return lonely
+
+
+UNFINISHED_OUTPUTS = [
+    ("public:start", False),
+    ("public:promises", False),
+    ("public:feed", False),
+    ("public:api_promises", False),
+    ("public:promise", True),
+    ("public:promise_feed", True),
+    ("public:api_promise", True),
+    ("public:widget", True),
+]
+
+
+@pytest.mark.parametrize("state", ["publishing", "failed"])
+@pytest.mark.parametrize(("name", "per_promise"), UNFINISHED_OUTPUTS)
+def test_a_follow_up_still_publishing_or_failed_is_in_no_public_output(
+    client, world, state, name, per_promise
+):
+    lonely = unfinished_follow_ups(world, state)
+    for promise in [world.promise, lonely] if per_promise else [None]:
+        url = reverse(name, args=[promise.slug]) if promise else reverse(name)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert UNFINISHED not in body, url
+        if promise != lonely:
+            assert "Uppföljning medborgarlöfte Backa 2024-2025" in body, url
+
+
+@pytest.mark.parametrize("state", ["publishing", "failed"])
+def test_a_promise_whose_only_follow_up_is_publishing_or_failed_has_no_document(
+    client, world, state
+):
+    lonely = unfinished_follow_ups(world, state)
+    for name in ["document:follow_up", "document:follow_up_pdf"]:
+        assert client.get(reverse(name, args=[lonely.slug])).status_code == 404, name
+    call_command("freeze_follow_ups", verbosity=0)
+    page = client.get(reverse("document:follow_up", args=[world.promise.slug]))
+    assert "Uppföljning medborgarlöfte Backa 2024-2025" in page.content.decode()
+    assert UNFINISHED not in page.content.decode()
+    assert FollowUp.objects.filter(state=state, etag="").count() == 2
+
+
 # --- Schema.org ----------------------------------------------------------------------------
 
 

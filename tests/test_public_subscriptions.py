@@ -97,6 +97,21 @@ def test_follow_ups_published_before_confirming_are_not_mailed(client, world):
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize("state", ["publishing", "failed"])
+def test_a_follow_up_still_publishing_or_failed_is_not_mailed(client, world, state):
+    confirmed(client, world)
+    make_follow_up(
+        world.promise,
+        title="Uppföljning 2026",
+        state=state,
+        publishing_since=timezone.now(),
+        published_at=timezone.now(),
+    )
+    call_command("send_follow_up_notices")
+    assert mail.outbox == []
+    assert not world.promise.subscriptions.get().notices.exists()
+
+
 def test_one_click_unsubscribe_deletes_the_address_without_a_form(client, world):
     from django.apps import apps
 

@@ -1,12 +1,16 @@
 """Publishing a follow-up goes through the task queue: the request asks, a worker renders."""
 
 import datetime
+import io
 
+import pypdf
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
+import followup.document.pdf
 import followup.services
 from followup.models import FollowUp
 from followup.services import (
@@ -151,6 +155,96 @@ def test_failed_render_shows_its_error_and_can_be_published_again(client, draft,
     follow_up.refresh_from_db()
     assert (follow_up.state, follow_up.publish_error) == ("published", "")
     assert bytes(follow_up.published_pdf).startswith(b"%PDF")
+
+
+def test_a_pdf_renderer_that_fails_leaves_the_follow_up_failed_with_no_pdf(
+    client, draft, monkeypatch
+):
+    promise, follow_up = draft
+
+    class BrokenWeasyPrint:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def write_pdf(self, *args, **kwargs):
+            raise OSError("Typsnittet saknas")
+
+    monkeypatch.setattr(followup.document.pdf, "HTML", BrokenWeasyPrint)
+    publish_follow_up(follow_up=follow_up, user=make_coordinator(promise))
+    run_queued_tasks()
+
+    follow_up.refresh_from_db()
+    assert follow_up.state == "failed"
+    assert follow_up.publish_error == "OSError: Typsnittet saknas"
+    assert not follow_up.published_pdf
+    assert (follow_up.published_html, follow_up.etag) == ("", "")
+    assert (follow_up.published_at, follow_up.frozen_at) == (None, None)
+    assert DBTaskResult.objects.get().status == "FAILED"
+    for name in ["document:follow_up", "document:follow_up_pdf"]:
+        assert client.get(reverse(name, args=[promise.slug])).status_code == 404
+
+
+def test_the_frozen_copy_says_when_it_was_published_not_that_it_is_a_draft(client, draft):
+    promise, follow_up = draft
+    publish_follow_up(follow_up=follow_up, user=make_coordinator(promise))
+    run_queued_tasks()
+
+    follow_up.refresh_from_db()
+    assert follow_up.state == "published"
+    with translation.override("sv"):
+        day = date_format(timezone.localtime(follow_up.published_at), "j F Y")
+    page = client.get(reverse("document:follow_up", args=[promise.slug])).content.decode()
+    assert page == follow_up.published_html
+    assert f"<dt>Publicerad</dt><dd>{day}</dd>" in page
+    assert "Inte än (utkast)" not in page
+    pdf = pypdf.PdfReader(io.BytesIO(bytes(follow_up.published_pdf)))
+    text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
+    # The printed title page sets its labels in capitals.
+    assert f"PUBLICERAD {day}" in text
+    assert "inte än (utkast)" not in text.lower()
+
+
+def edit_in_admin(client, follow_up, intro: str):
+    return client.post(
+        reverse("admin:followup_followup_change", args=[follow_up.pk]),
+        {
+            "promise": follow_up.promise_id,
+            "title": "Ändrad titel",
+            "covers_from": "2024-01-01",
+            "covers_to": "2025-12-31",
+            "intro": intro,
+            "closing_words": "Ändrade slutord.",
+            "language": "sv",
+            "highlights-TOTAL_FORMS": "0",
+            "highlights-INITIAL_FORMS": "0",
+            "highlights-MIN_NUM_FORMS": "0",
+            "highlights-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+
+@pytest.mark.parametrize("state", ["publishing", "published"])
+def test_a_follow_up_being_published_or_published_cannot_be_edited_in_admin(client, draft, state):
+    promise, follow_up = draft
+    client.force_login(make_coordinator(promise))
+    # A draft takes the same form: the edit goes through.
+    edit_in_admin(client, follow_up, "Ändrad i utkastet.")
+    follow_up.refresh_from_db()
+    assert (follow_up.title, follow_up.intro) == ("Ändrad titel", "Ändrad i utkastet.")
+
+    FollowUp.objects.filter(pk=follow_up.pk).update(
+        state=state,
+        title="Titeln som renderas",
+        publishing_since=timezone.now(),
+        published_at=timezone.now() if state == "published" else None,
+    )
+    edit_in_admin(client, follow_up, "Ändrad medan den publiceras.")
+    follow_up.refresh_from_db()
+    assert (follow_up.state, follow_up.title, follow_up.intro) == (
+        state,
+        "Titeln som renderas",
+        "Ändrad i utkastet.",
+    )
 
 
 def test_another_promises_coordinator_cannot_publish(client, draft):
