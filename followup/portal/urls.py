@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import dashboard, views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("omgang/<int:period_id>/", views.period_detail, name="period"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("omgang/<int:period_id>/", dashboard.period_detail, name="period"),
     path(
         "omgang/<int:period_id>/dellofte/<int:sub_promise_id>/",
         views.report_form,
