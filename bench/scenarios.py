@@ -122,8 +122,8 @@ def _coordinator(slug: str | None = None, role: str = "samordnare"):
 
 def _published_follow_up():
     """Promise 1's follow-up, published once (rendered and frozen) if it is not yet."""
+    from followup.document.publishing import publish_follow_up, render_publication
     from followup.models import FollowUp
-    from followup.services import publish_follow_up, render_publication
 
     follow_up = FollowUp.objects.filter(promise__slug=PROMISE).order_by("pk").first()
     if follow_up.state != FollowUp.State.PUBLISHED:

@@ -13,7 +13,7 @@ class FollowupConfig(AppConfig):
         # worker's next recovery pass (lofte/jobs.py), as every background job does.
         from lofte.jobs import add_recovery
 
+        from .document.publishing import recover_stale_publications
         from .review import admin  # noqa: F401
-        from .services import recover_stale_publications
 
         add_recovery(recover_stale_publications)

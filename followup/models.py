@@ -559,7 +559,8 @@ class FollowUp(models.Model):
         help_text=_("Why the last attempt to publish failed."),
     )
     # When the current attempt to publish was asked for, and its render's task: what tells a
-    # render in progress from one whose worker died (followup.services.recover_stale_publications).
+    # render in progress from one whose worker died
+    # (followup.document.publishing.recover_stale_publications).
     publishing_since = models.DateTimeField(
         _("publishing since"), null=True, blank=True, editable=False
     )

@@ -265,8 +265,8 @@ def publish(follow_up_id: int, coordinator: str) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connections
 
+    from followup.document.publishing import publish_follow_up
     from followup.models import FollowUp
-    from followup.services import publish_follow_up
 
     user = get_user_model().objects.get(username=coordinator)
     publish_follow_up(follow_up=FollowUp.objects.get(pk=follow_up_id), user=user)
@@ -277,7 +277,7 @@ def render_seconds(follow_up_id: int) -> float:
     from django_tasks_db.models import DBTaskResult
 
     # The run queues one render only: this follow-up's.
-    task = DBTaskResult.objects.get(task_path="followup.services.render_publication")
+    task = DBTaskResult.objects.get(task_path="followup.document.publishing.render_publication")
     return (task.finished_at - task.started_at).total_seconds()
 
 

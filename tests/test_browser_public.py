@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from followup.services import publish_follow_up
+from followup.document.publishing import publish_follow_up
 
 from .conftest import (
     assert_accessible,

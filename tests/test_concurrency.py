@@ -23,7 +23,9 @@ import pytest
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
+import followup.document.publishing
 import followup.services
+from followup.document.publishing import publish_follow_up, render_publication
 from followup.models import Contribution, FollowUp, StatusReport
 from followup.services import (
     ContributionConflict,
@@ -35,8 +37,6 @@ from followup.services import (
     get_or_start_report,
     mark_highlight,
     open_review,
-    publish_follow_up,
-    render_publication,
     return_report,
     save_contribution,
     save_report,
@@ -519,7 +519,7 @@ def test_two_renders_of_one_publication_at_once_store_one_version(follow_up, mon
         n = next(renders)
         return {"published_html": f"<p>Version {n}</p>", "published_pdf": b"%PDF", "etag": f"{n}"}
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", copy)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", copy)
     # Two workers run the same render (a retry, a task picked twice).
     outcome = race(
         lambda: render_publication.call(follow_up.pk),

@@ -4,7 +4,7 @@ has new validators, so no browser or proxy keeps serving the old one."""
 import pytest
 from django.urls import reverse
 
-from followup.services import publish_follow_up
+from followup.document.publishing import publish_follow_up
 
 from .conftest import make_coordinator, make_promise
 from .document_data import make_follow_up

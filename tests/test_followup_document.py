@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django_tasks_db.models import DBTaskResult
 
+import followup.document.publishing
 import followup.services
 from followup.document.data import build_document, lower_first, render_document
+from followup.document.publishing import publish_follow_up
 from followup.document.views import FREEZE_REQUEUE_AFTER
 from followup.models import DraftPdf, FollowUp, Highlight
-from followup.services import WorkflowError, publish_follow_up
+from followup.services import WorkflowError
 
 from .conftest import (
     make_coordinator,
@@ -445,7 +447,7 @@ def test_setup_freezes_the_fixture_follow_up_so_requests_only_serve_it(
     def no_render(*args, **kwargs):
         raise AssertionError("a public request rendered the document")
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", no_render)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", no_render)
     hisings_backa.text = "Ändrad."
     hisings_backa.save()
     with django_assert_max_num_queries(1):
@@ -468,12 +470,12 @@ def test_make_setup_freezes_right_after_loading_the_fixture():
 def test_an_unfrozen_follow_up_answers_503_and_a_worker_freezes_it(
     client, hisings_backa, db_queue, monkeypatch
 ):
-    real_render = followup.services._frozen_copy
+    real_render = followup.document.publishing._frozen_copy
 
     def no_render(*args, **kwargs):
         raise AssertionError("a public request rendered the document")
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", no_render)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", no_render)
     for url_name in ("document:follow_up", "document:follow_up_pdf"):
         response = client.get(reverse(url_name, args=[SLUG]))
         assert response.status_code == 503
@@ -482,7 +484,7 @@ def test_an_unfrozen_follow_up_answers_503_and_a_worker_freezes_it(
     # Asked twice, queued once.
     assert DBTaskResult.objects.filter(status="READY").count() == 1
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", real_render)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", real_render)
     assert run_queued_tasks() == 1
     follow_up = FollowUp.objects.get()
     assert follow_up.is_frozen

@@ -18,9 +18,9 @@ from followup.document.pdf import (
     render_pdf,
     static_prefix,
 )
+from followup.document.publishing import publish_follow_up
 from followup.document.templatetags import css_string
 from followup.models import FollowUp, Highlight
-from followup.services import publish_follow_up
 
 from .conftest import (
     make_coordinator,
@@ -134,7 +134,7 @@ def test_published_pdf_is_never_rendered_per_request(client, published_hisings_b
         raise AssertionError("rendered again")
 
     monkeypatch.setattr(pdf_module, "render_pdf", fail)
-    monkeypatch.setattr("followup.services._frozen_copy", fail)
+    monkeypatch.setattr("followup.document.publishing._frozen_copy", fail)
     assert client.get(url).content == first
 
 

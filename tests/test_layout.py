@@ -86,3 +86,25 @@ def test_readme_maps_every_package_and_nothing_else():
     assert {m for m in mapped if m.split("/")[0] in APPS} - packages == set(), (
         "README maps packages that do not exist"
     )
+
+
+def test_the_workflow_core_imports_none_of_its_consumers():
+    """`followup.models`, `followup.services` and `followup.notices` are the core that the
+    portal, review and document packages build on: no import runs back up into them."""
+    consumers = {"followup.portal", "followup.review", "followup.document"}
+    wrong = []
+    for name in ("models.py", "services.py", "notices.py"):
+        source = (ROOT / "followup" / name).read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            modules = []
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                modules = [("followup." if node.level else "") + module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            wrong += [
+                f"followup/{name} imports {module}"
+                for module in modules
+                if any(module == c or module.startswith(c + ".") for c in consumers)
+            ]
+    assert wrong == []

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.services import approve_report, publish_follow_up
+from followup.document.publishing import publish_follow_up
+from followup.services import approve_report
 
 from .conftest import make_coordinator, make_reporter
 from .document_data import make_follow_up

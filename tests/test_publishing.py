@@ -11,14 +11,15 @@ from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 
 import followup.document.pdf
+import followup.document.publishing
 import followup.services
-from followup.models import FollowUp
-from followup.services import (
-    WorkflowError,
+from followup.document.publishing import (
     publish_follow_up,
     recover_stale_publications,
     render_publication,
 )
+from followup.models import FollowUp
+from followup.services import WorkflowError
 from lofte.jobs import recover_stale_jobs
 
 from .conftest import (
@@ -57,7 +58,7 @@ def test_publish_request_queues_the_render_and_admin_shows_publishing(client, dr
     def no_render_in_request(*args, **kwargs):
         raise AssertionError("the request rendered the PDF")
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", no_render_in_request)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", no_render_in_request)
     response = publish_in_admin(client, follow_up)
     html = response.content.decode()
     assert "1 uppföljning publiceras" in html
@@ -127,12 +128,12 @@ def test_publishing_twice_queues_one_render_and_keeps_one_version(client, draft)
 def test_failed_render_shows_its_error_and_can_be_published_again(client, draft, monkeypatch):
     promise, follow_up = draft
     client.force_login(make_coordinator(promise))
-    real_render = followup.services._frozen_copy
+    real_render = followup.document.publishing._frozen_copy
 
     def broken_render(follow_up):
         raise OSError("Typsnittet <Liberation> saknas")
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", broken_render)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", broken_render)
     publish_in_admin(client, follow_up)
     run_queued_tasks()
 
@@ -149,7 +150,7 @@ def test_failed_render_shows_its_error_and_can_be_published_again(client, draft,
     assert 'name="intro"' in change_html  # editable again, to fix what broke it
     assert client.get(reverse("document:follow_up", args=[promise.slug])).status_code == 404
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", real_render)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", real_render)
     publish_in_admin(client, follow_up)
     run_queued_tasks()
     follow_up.refresh_from_db()
@@ -329,7 +330,7 @@ def test_a_render_that_outlives_its_attempt_never_stores_a_second_version(
     promise, follow_up = draft
     coordinator = make_coordinator(promise)
     publish_follow_up(follow_up=follow_up, user=coordinator)
-    real_render = followup.services._frozen_copy
+    real_render = followup.document.publishing._frozen_copy
 
     def stuck_render(rendered):
         # While this worker hangs, the attempt is given up and the follow-up published again.
@@ -340,12 +341,12 @@ def test_a_render_that_outlives_its_attempt_never_stores_a_second_version(
         settings.PUBLISH_STALE_AFTER = 15 * 60
         return real_render(rendered)
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", stuck_render)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", stuck_render)
     assert render_publication.call(follow_up.pk) == "published meanwhile"
     follow_up.refresh_from_db()
     assert (follow_up.state, follow_up.etag) == ("publishing", "")
 
-    monkeypatch.setattr(followup.services, "_frozen_copy", real_render)
+    monkeypatch.setattr(followup.document.publishing, "_frozen_copy", real_render)
     run_queued_tasks()
     follow_up.refresh_from_db()
     assert follow_up.state == "published"
@@ -428,7 +429,7 @@ def test_recovery_leaves_a_follow_up_that_moved_on_while_it_looked(
     settings.PUBLISH_STALE_AFTER = 60
     old = timezone.now() - datetime.timedelta(hours=1)
     follow_up = _publishing(make_promise(), old)
-    real_lost = followup.services._lost_render_tasks
+    real_lost = followup.document.publishing._lost_render_tasks
 
     def moves_on(task_ids):
         rows = FollowUp.objects.filter(pk=follow_up.pk)
@@ -438,7 +439,7 @@ def test_recovery_leaves_a_follow_up_that_moved_on_while_it_looked(
             rows.update(publishing_since=timezone.now())
         return real_lost(task_ids)
 
-    monkeypatch.setattr(followup.services, "_lost_render_tasks", moves_on)
+    monkeypatch.setattr(followup.document.publishing, "_lost_render_tasks", moves_on)
     assert recover_stale_publications() == 0
     follow_up.refresh_from_db()
     assert follow_up.state == ("published" if meanwhile == "published" else "publishing")
@@ -455,17 +456,19 @@ def test_freezing_stores_one_copy_of_this_follow_up_and_never_replaces_it(monkey
     other = make_follow_up(promise, state="published", published_at=timezone.now())
     draft_follow_up = make_follow_up(promise)
     copies = iter(["första", "andra", "utkast"])
-    monkeypatch.setattr(followup.services, "_frozen_copy", lambda f: _stub_copy(next(copies)))
+    monkeypatch.setattr(
+        followup.document.publishing, "_frozen_copy", lambda f: _stub_copy(next(copies))
+    )
 
-    frozen = followup.services.freeze_follow_up(follow_up=one)
+    frozen = followup.document.publishing.freeze_follow_up(follow_up=one)
     assert (frozen.etag, frozen.published_html) == ("etag-första", "första")
     # A second freeze (another worker) leaves the first stored copy.
-    followup.services.freeze_follow_up(follow_up=one)
+    followup.document.publishing.freeze_follow_up(follow_up=one)
     one.refresh_from_db()
     assert (one.etag, one.published_html) == ("etag-första", "första")
     other.refresh_from_db()
     assert (other.etag, other.published_html, other.frozen_at) == ("", "", None)
     # Only a published follow-up is frozen.
-    followup.services.freeze_follow_up(follow_up=draft_follow_up)
+    followup.document.publishing.freeze_follow_up(follow_up=draft_follow_up)
     draft_follow_up.refresh_from_db()
     assert (draft_follow_up.state, draft_follow_up.etag) == ("draft", "")

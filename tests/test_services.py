@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError
 from django.utils import timezone
 
-import followup.review.emails
+import followup.notices
 from followup.models import Contribution, FollowUp, Highlight, ReportingPeriod, StatusReport
 from followup.services import (
     ContributionConflict,
@@ -231,7 +231,7 @@ def test_a_mail_server_down_leaves_the_review_done(
     def server_down(report_id):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr(followup.review.emails, "send_review_notice", server_down)
+    monkeypatch.setattr(followup.notices, "send_review_notice", server_down)
     submit_report(report=report, user=lead(report))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         approve_report(report=report, reviewer=make_user())

@@ -17,6 +17,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from followup.document.publishing import publish_follow_up
 from followup.models import (
     Contribution,
     ContributionFigure,
@@ -26,7 +27,6 @@ from followup.models import (
     ReportingPeriod,
     StatusReport,
 )
-from followup.services import publish_follow_up
 from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
 from outcomes.models import Indicator, IndicatorValue, Problem
 from parties.models import Partner

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
+from followup.document.publishing import publish_follow_up
 from followup.models import FollowUp, StatusReport
-from followup.services import publish_follow_up
 from lofte.models import SubPromise
 
 from .conftest import (

@@ -16,8 +16,8 @@ from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from followup.document.publishing import freeze_publication
 from followup.models import DraftPdf, FollowUp
-from followup.services import freeze_publication
 
 from .data import render_document
 from .previews import request_draft_pdf

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 
+from followup.document.publishing import publish_follow_up
 from followup.models import (
     Contribution,
     FollowUp,
@@ -23,12 +24,7 @@ from followup.models import (
     ReportingPeriod,
     StatusReport,
 )
-from followup.services import (
-    WorkflowError,
-    approve_report,
-    open_review,
-    publish_follow_up,
-)
+from followup.services import WorkflowError, approve_report, open_review
 from lofte.admin import PromiseAdmin
 from lofte.admin_scope import (
     BoundedChoicesMixin,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from followup.services import freeze_follow_up, unfrozen_follow_ups
+from followup.document.publishing import freeze_follow_up, unfrozen_follow_ups
 
 
 class Command(BaseCommand):
