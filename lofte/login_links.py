@@ -53,12 +53,16 @@ class LoginLinkForm(forms.Form):
     )
 
 
-def _users_with_email(email: str):
-    """Who may log in by link: reporters only. Staff keep their password (and its lockout);
-    a mailbox alone must never open the admin."""
+def _reporters():
+    """Who may log in by link: active reporters only. Staff and superusers keep their
+    password (and its lockout); a mailbox alone must never open the admin."""
     return get_user_model()._default_manager.filter(
-        email__iexact=email, is_active=True, is_staff=False, is_superuser=False
+        is_active=True, is_staff=False, is_superuser=False
     )
+
+
+def _users_with_email(email: str):
+    return _reporters().filter(email__iexact=email)
 
 
 def _queue_link(user) -> None:
@@ -125,10 +129,11 @@ def link_sent(request):
 
 
 def _user_for_link(uidb64: str, token: str):
-    """The user the link is for, if the link is valid and unspent; else None."""
+    """The user the link is for, if the link is valid and unspent and the user still may log
+    in by link (one made staff since it was sent may not); else None."""
     try:
         pk = urlsafe_base64_decode(uidb64).decode()
-        user = get_user_model()._default_manager.get(pk=pk, is_active=True)
+        user = _reporters().get(pk=pk)
     except (TypeError, ValueError, OverflowError, get_user_model().DoesNotExist):
         return None
     return user if login_link_tokens.check_token(user, token) else None
@@ -138,7 +143,7 @@ def _user_for_link(uidb64: str, token: str):
 def use_link(request, uidb64: str, token: str):
     """Shows a login button for a valid link; pressing it logs in and spends the link."""
     user = _user_for_link(uidb64, token)
-    if user is None or user.is_staff or user.is_superuser:
+    if user is None:
         return render(request, "registration/login_link_invalid.html", status=400)
     if request.method == "POST":
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -95,6 +95,22 @@ def test_a_big_export_is_prepared_by_a_worker_and_linked_when_ready(
     assert sorted(titles) == [f"'=Dellöfte {n} <b>" for n in range(6)]
 
 
+def test_the_worker_makes_no_file_for_a_user_deactivated_since_asking(
+    client, promise_with_reports, db_queue, settings
+):
+    settings.EXPORT_INLINE_MAX_ROWS = 3
+    coordinator = make_coordinator(promise_with_reports)
+    client.force_login(coordinator)
+    post_export(client, "lofte_subpromise", "csv")
+    coordinator.is_active = False
+    coordinator.save()
+
+    run_queued_tasks()
+    job = ExportJob.objects.get()
+    assert (job.state, job.content, job.filename) == ("failed", None, "")
+    assert job.error == "PermissionDenied: Användaren får inte längre exportera den här listan."
+
+
 def test_the_worker_keeps_the_lists_filters_and_a_small_export_stays_inline(
     client, promise_with_reports, settings
 ):

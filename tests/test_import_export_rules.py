@@ -434,6 +434,25 @@ def test_only_a_partners_saved_contribution_keeps_its_report_from_import(client,
     assert (written.achieved, open_draft.achieved, spring.achieved) == ("Före", "Efter", "")
 
 
+def test_a_report_a_partner_saved_is_kept_from_import_even_without_contributions(client, backa):
+    """A draft the lead partner's reporter has saved is theirs: the import refuses its row."""
+    period = make_period(backa["promise"], name="Hösten 2024", is_open=False)
+    saved = make_report(backa["sub"], period, achieved="Partens text", saved_at=timezone.now())
+    client.force_login(backa["coordinator"])
+
+    content = REPORT_HEADER + f"hisings-backa,Hösten 2024,{backa['sub'].pk},Genomfört,Efter,,\n"
+    checked = preview(client, "followup_statusreport", content)
+    assert [
+        str(m) for row in checked.context["result"].invalid_rows for m in row.error.messages
+    ] == [
+        f"En part har redan skrivit rapporten om dellöfte {backa['sub'].pk}; en import ändrar "
+        "aldrig det som en part har sparat."
+    ]
+    assert "confirm_form" not in checked.context
+    saved.refresh_from_db()
+    assert (saved.achieved, saved.status) == ("Partens text", "not_started")
+
+
 def test_status_reports_are_told_apart_by_round_and_whole_sub_promise_number(client, backa):
     """The same sub-promise in two rounds is two reports; "7.0" (as a spreadsheet writes 7)
     is sub-promise 7; "not done" with a reason in "hinder" is accepted."""

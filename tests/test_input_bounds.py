@@ -57,7 +57,7 @@ def test_an_ordinary_name_passes(value):
 
 def test_a_text_may_span_lines_but_holds_no_other_control_character():
     plain_text("Första stycket.\r\n\n\tAndra stycket.")
-    for bad in ("NUL\x00", "bell\x07", "esc\x1b[2J", "del\x7f"):
+    for bad in ("NUL\x00", "bell\x07", "esc\x1b[2J", "del\x7f", "nel\x85", "a\u2028b"):
         with pytest.raises(ValidationError):
             plain_text(bad)
 

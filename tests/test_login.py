@@ -7,8 +7,10 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from lofte.login_links import login_link_tokens
+from lofte.login_links import _user_for_link, login_link_tokens
 
 from .conftest import make_partner, make_reporter, make_user
 
@@ -248,3 +250,34 @@ def test_staff_get_no_login_link(client, mailoutbox):
     response = client.post(reverse("login_link_request"), {"email": "samordnare@example.org"})
     assert response.status_code == 302  # the same answer as for anyone
     assert mailoutbox == []
+
+
+def _link_args(user) -> tuple[str, str]:
+    return urlsafe_base64_encode(force_bytes(user.pk)), login_link_tokens.make_token(user)
+
+
+@pytest.mark.parametrize("role", [{"is_staff": True}, {"is_superuser": True}])
+def test_login_link_of_staff_or_superuser_is_refused(role):
+    reporter = make_reporter(make_partner(), "anna")
+    assert _user_for_link(*_link_args(reporter)) == reporter
+    # A valid, unspent token for someone who may open the admin is no key at all.
+    powerful = make_user("samordnare", **role)
+    assert _user_for_link(*_link_args(powerful)) is None
+
+
+@pytest.mark.parametrize("role", [{"is_staff": True}, {"is_superuser": True}])
+def test_login_link_does_not_log_in_a_reporter_made_staff_since(client, role):
+    anna = make_reporter(make_partner(), "anna")
+    client.post(reverse("login_link_request"), {"email": "anna@example.org"})
+    link = _link_from_outbox()
+    for field, value in role.items():
+        setattr(anna, field, value)
+    anna.save()
+
+    response = client.post(link)
+    assert response.status_code == 400
+    assert "Länken har redan använts eller är för gammal." in page(response)
+    assert "_auth_user_id" not in client.session
+    assert "Du loggar in som" not in page(client.get(link))
+    anna.refresh_from_db()
+    assert anna.last_login is None

@@ -44,6 +44,29 @@ def test_deploy_check_is_clean_with_production_variables():
     assert "System check identified no issues" in result.stdout
 
 
+def wsgi_settings(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Runs `code` after loading the production entry point, as gunicorn does."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(  # noqa: S603 (our own module, fixed arguments)
+        [sys.executable, "-c", f"import lofte.wsgi\nfrom django.conf import settings\n{code}"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_production_entry_point_runs_with_debug_off_unless_told():
+    configured = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_DEBUG"}
+    result = wsgi_settings("print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)", **configured)
+    assert result.stdout.strip().splitlines()[-1] == "False True", result.stderr
+    # Nothing set at all: it refuses to start rather than run with a key from the repo.
+    result = wsgi_settings("print(settings.SECRET_KEY)")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off." in result.stderr
+
+
 def test_debug_defaults_on_for_manage_py():
     result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)")
     assert result.stdout.strip().splitlines()[-1] == "True"
