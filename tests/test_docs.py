@@ -14,13 +14,7 @@ from bench import run, scenarios
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BENCH_README = ROOT / "bench" / "README.md"
-# Left out: the register of rules (docs/rules/), whose parts are written on their own and
-# which links them before they all exist.
-DOCUMENTS = [
-    README,
-    BENCH_README,
-    *(path for path in sorted((ROOT / "docs").rglob("*.md")) if "rules" not in path.parts),
-]
+DOCUMENTS = [README, BENCH_README, *sorted((ROOT / "docs").rglob("*.md"))]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
