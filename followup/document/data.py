@@ -158,11 +158,10 @@ def matching_figure(label: str, figures: list[ReportFigure]) -> ReportFigure | N
     return None
 
 
-def build_document(follow_up: FollowUp) -> FollowUpDocument:
-    """Everything the document shows, in twelve queries (plus the follow-up's own lookup):
-    eight for the follow-up itself and at most four for the problems and indicators."""
+def _document_rows(follow_up: FollowUp):
+    """The promise's focus areas (with commitments), sub-promises (with their partners), the
+    latest approved report of each in the covered rounds, and the highlights: six queries."""
     promise = follow_up.promise
-    partner_count = promise.partners.count()
     focus_areas = list(
         FocusArea.objects.filter(promise=promise)
         .order_by("position")
@@ -222,7 +221,11 @@ def build_document(follow_up: FollowUp) -> FollowUpDocument:
     highlights = list(
         follow_up.highlights.select_related("report__sub_promise").order_by("position")
     )
+    return focus_areas, sub_promises, latest_report, highlights
 
+
+def _sections(focus_areas, highlights) -> dict[int, Section]:
+    """A section per focus area, in order, with its commitments and highlights."""
     sections = {}
     for focus_area in focus_areas:
         sections[focus_area.pk] = Section(
@@ -234,48 +237,62 @@ def build_document(follow_up: FollowUp) -> FollowUpDocument:
         section = sections.get(highlight.report.sub_promise.focus_area_id)
         if section is not None:
             section.highlights.append(highlight)
+    return sections
 
+
+def _add_sub_promise(section: Section, sub_promise, report) -> IndicatorRow | None:
+    """Adds a sub-promise's row (and its status to the count) to its section; returns its
+    indicator's row, if it has an indicator."""
+    number = f"{section.focus_area.position}.{sub_promise.position}"
+    status = report.status if report else None
+    responsibilities = sorted(
+        sub_promise.document_responsibilities,
+        key=lambda r: r.role != Responsibility.Role.LEAD,
+    )
+    section.rows.append(
+        SubPromiseRow(
+            number=number,
+            title=sub_promise.title,
+            partners=[
+                PartnerPart(r.partner.name, r.role == Responsibility.Role.LEAD)
+                for r in responsibilities
+            ],
+            status=status,
+            status_label=status_label(status),
+        )
+    )
+    section.counts[status] += 1
+    if not sub_promise.indicator_label:
+        return None
+    figure = matching_figure(sub_promise.indicator_label, report.document_figures if report else [])
+    target = sub_promise.indicator_target
+    share = ""
+    if figure is not None and target:
+        share = f"{round(figure.value / target * 100)}\xa0%"
+    return IndicatorRow(
+        number=number,
+        title=sub_promise.title,
+        label=sub_promise.indicator_label,
+        result=format_number(figure.value, figure.unit) if figure else "–",
+        target=format_number(target, sub_promise.indicator_unit),
+        share=share or "–",
+    )
+
+
+def build_document(follow_up: FollowUp) -> FollowUpDocument:
+    """Everything the document shows, in twelve queries (plus the follow-up's own lookup):
+    eight for the follow-up itself and at most four for the problems and indicators."""
+    promise = follow_up.promise
+    partner_count = promise.partners.count()
+    focus_areas, sub_promises, latest_report, highlights = _document_rows(follow_up)
+    sections = _sections(focus_areas, highlights)
     indicators = []
     for sub_promise in sub_promises:
-        section = sections[sub_promise.focus_area_id]
-        number = f"{section.focus_area.position}.{sub_promise.position}"
-        report = latest_report.get(sub_promise.pk)
-        status = report.status if report else None
-        responsibilities = sorted(
-            sub_promise.document_responsibilities,
-            key=lambda r: r.role != Responsibility.Role.LEAD,
+        row = _add_sub_promise(
+            sections[sub_promise.focus_area_id], sub_promise, latest_report.get(sub_promise.pk)
         )
-        section.rows.append(
-            SubPromiseRow(
-                number=number,
-                title=sub_promise.title,
-                partners=[
-                    PartnerPart(r.partner.name, r.role == Responsibility.Role.LEAD)
-                    for r in responsibilities
-                ],
-                status=status,
-                status_label=status_label(status),
-            )
-        )
-        section.counts[status] += 1
-        if sub_promise.indicator_label:
-            figure = matching_figure(
-                sub_promise.indicator_label, report.document_figures if report else []
-            )
-            target = sub_promise.indicator_target
-            share = ""
-            if figure is not None and target:
-                share = f"{round(figure.value / target * 100)}\xa0%"
-            indicators.append(
-                IndicatorRow(
-                    number=number,
-                    title=sub_promise.title,
-                    label=sub_promise.indicator_label,
-                    result=format_number(figure.value, figure.unit) if figure else "–",
-                    target=format_number(target, sub_promise.indicator_unit),
-                    share=share or "–",
-                )
-            )
+        if row is not None:
+            indicators.append(row)
 
     ordered = list(sections.values())
     implemented = sum(
