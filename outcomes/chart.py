@@ -80,6 +80,45 @@ def _scale(value: Decimal, lo: Decimal, hi: Decimal, start: float, end: float) -
     return round(start + float((value - lo) / (hi - lo)) * (end - start), 2)
 
 
+def _value_axis(levels: list[Decimal]) -> tuple[Decimal, Decimal, Decimal]:
+    """The value axis's bottom, top and step: round ends, with room around the extreme
+    points (but no negative axis for counts)."""
+    lo, hi = min(levels), max(levels)
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    step = nice_step((hi - lo) / 4)
+    bottom_value = (lo / step).to_integral_value(rounding=ROUND_FLOOR) * step
+    if bottom_value == lo and (lo < 0 or lo - step >= 0):
+        bottom_value -= step
+    top_value = (hi / step).to_integral_value(rounding=ROUND_CEILING) * step
+    if top_value == hi:
+        top_value += step
+    return bottom_value, top_value, step
+
+
+def _reference_levels(baseline, target, *, x_of, y_of, right: float):
+    """The baseline's and target's lines with their labels, and the target's marker.
+
+    Both labels sit at the right end, on the sides of their lines that face away from each
+    other, and clear of the target's marker.
+    """
+    target_above = target is None or baseline is None or target[0] >= baseline[0]
+    label_end = right - (22 if target and target[1] else 4)
+    baseline_level = None
+    if baseline:
+        y = y_of(baseline[0])
+        label_y = y - 5 if not target_above or target is None else y + 15
+        baseline_level = Level(y, baseline[1], label_end, label_y, "end")
+    target_level, target_marker = None, ""
+    if target:
+        y = y_of(target[0])
+        target_level = Level(y, target[2], label_end, y - 5 if target_above else y + 15, "end")
+        if target[1]:
+            x = x_of(target[1])
+            target_marker = f"M {x} {round(y - 6, 2)} l 6 6 l -6 6 l -6 -6 z"
+    return baseline_level, target_level, target_marker
+
+
 def build_line_chart(
     series: list[tuple[int, Decimal, str]],
     *,
@@ -98,18 +137,7 @@ def build_line_chart(
     levels = [value for _year, value, _text in series]
     levels += [baseline[0]] if baseline else []
     levels += [target[0]] if target else []
-    lo, hi = min(levels), max(levels)
-    if lo == hi:
-        lo, hi = lo - 1, hi + 1
-    step = nice_step((hi - lo) / 4)
-    # Round ends, with room around the extreme points (but no negative axis for counts).
-    bottom_value = (lo / step).to_integral_value(rounding=ROUND_FLOOR) * step
-    if bottom_value == lo and (lo < 0 or lo - step >= 0):
-        bottom_value -= step
-    top_value = (hi / step).to_integral_value(rounding=ROUND_CEILING) * step
-    if top_value == hi:
-        top_value += step
-    lo, hi = bottom_value, top_value
+    lo, hi, step = _value_axis(levels)
 
     right = WIDTH - RIGHT
     bottom = HEIGHT - BOTTOM
@@ -135,22 +163,9 @@ def build_line_chart(
         tick_values.append(value)
         value += step
     y_ticks = [Tick(y_of(v), format_number(v)) for v in tick_values]
-    # Both labels sit at the right end, on the sides of their lines that face away from
-    # each other, and clear of the target's marker.
-    target_above = target is None or baseline is None or target[0] >= baseline[0]
-    label_end = right - (22 if target and target[1] else 4)
-    baseline_level = None
-    if baseline:
-        y = y_of(baseline[0])
-        label_y = y - 5 if not target_above or target is None else y + 15
-        baseline_level = Level(y, baseline[1], label_end, label_y, "end")
-    target_level, target_marker = None, ""
-    if target:
-        y = y_of(target[0])
-        target_level = Level(y, target[2], label_end, y - 5 if target_above else y + 15, "end")
-        if target[1]:
-            x = x_of(target[1])
-            target_marker = f"M {x} {round(y - 6, 2)} l 6 6 l -6 6 l -6 -6 z"
+    baseline_level, target_level, target_marker = _reference_levels(
+        baseline, target, x_of=x_of, y_of=y_of, right=right
+    )
     return LineChart(
         width=WIDTH,
         height=HEIGHT,

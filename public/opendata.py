@@ -210,6 +210,76 @@ def literal(text: str, language: str = "sv") -> dict:
     return {"@value": text, "@language": language}
 
 
+def _distribution(page: str, url: str, title: str, media_type: str, file_type: str, fragment: str):
+    return {
+        "@id": f"{page}#distribution-{fragment}",
+        "@type": "dcat:Distribution",
+        "dcterms:title": literal(title),
+        "dcat:accessURL": {"@id": url},
+        "dcat:downloadURL": {"@id": url},
+        "dcat:mediaType": {"@id": f"http://www.iana.org/assignments/media-types/{media_type}"},
+        "dcterms:format": {"@id": FILE_TYPE + file_type},
+        "dcterms:license": {"@id": LICENSE},
+    }
+
+
+def _dataset(request: HttpRequest, promise, publisher: dict, contact: dict) -> dict:
+    """One promise as a DCAT dataset with its CSV, CSVW and API distributions."""
+    page = request.build_absolute_uri(reverse("public:promise", args=[promise.slug]))
+    urls = csv_urls(request, promise.slug)
+    api = request.build_absolute_uri(reverse("public:api_promise", args=[promise.slug]))
+    return {
+        "@id": f"{page}#dataset",
+        "@type": "dcat:Dataset",
+        "dcterms:identifier": promise.slug,
+        "dcterms:title": literal(f"Uppföljning av {promise.title.lower()}"),
+        "dcterms:description": literal(
+            f"Dellöften, godkänd status per rapporteringsomgång och rapporterade siffror "
+            f"för medborgarlöftet {promise.area} ({promise.name}). "
+            f"Inga personuppgifter."
+        ),
+        "dcterms:publisher": {"@id": publisher["@id"]},
+        "dcat:contactPoint": contact,
+        "dcat:landingPage": {"@id": page},
+        "dcat:keyword": [literal("medborgarlöfte"), literal("trygghet"), literal(promise.area)],
+        "dcat:theme": {"@id": THEME_GOVERNMENT},
+        "dcterms:language": {"@id": LANG_SWEDISH},
+        "dcterms:spatial": literal(promise.area),
+        "dcterms:temporal": {
+            "@type": "dcterms:PeriodOfTime",
+            "dcat:startDate": {"@value": promise.starts_on.isoformat(), "@type": "xsd:date"},
+            "dcat:endDate": {"@value": promise.ends_on.isoformat(), "@type": "xsd:date"},
+        },
+        "dcat:distribution": [
+            _distribution(
+                page,
+                urls["statuses"],
+                "Dellöften och status per omgång (CSV)",
+                "text/csv",
+                "CSV",
+                "status",
+            ),
+            _distribution(
+                page,
+                urls["figures"],
+                "Siffror per dellöfte och omgång (CSV)",
+                "text/csv",
+                "CSV",
+                "siffror",
+            ),
+            _distribution(
+                page,
+                urls["metadata"],
+                "Beskrivning av CSV-filerna (CSVW)",
+                "application/csvm+json",
+                "JSON",
+                "csvw",
+            ),
+            _distribution(page, api, "Löftet i JSON (API)", "application/json", "JSON", "api"),
+        ],
+    }
+
+
 def dcat_catalog(request: HttpRequest) -> dict:
     """Every promise as a dataset with its CSV, CSVW and API distributions, in two queries."""
     absolute = request.build_absolute_uri
@@ -227,82 +297,9 @@ def dcat_catalog(request: HttpRequest) -> dict:
         "vcard:fn": literal(owner.name),
         "vcard:hasEmail": {"@id": f"mailto:{owner.email or settings.DEFAULT_FROM_EMAIL}"},
     }
-    datasets = []
-    for promise in data.public_promises():
-        page = absolute(reverse("public:promise", args=[promise.slug]))
-        urls = csv_urls(request, promise.slug)
-        api = absolute(reverse("public:api_promise", args=[promise.slug]))
-
-        def distribution(url, title, media_type, file_type, fragment, page=page):
-            return {
-                "@id": f"{page}#distribution-{fragment}",
-                "@type": "dcat:Distribution",
-                "dcterms:title": literal(title),
-                "dcat:accessURL": {"@id": url},
-                "dcat:downloadURL": {"@id": url},
-                "dcat:mediaType": {
-                    "@id": f"http://www.iana.org/assignments/media-types/{media_type}"
-                },
-                "dcterms:format": {"@id": FILE_TYPE + file_type},
-                "dcterms:license": {"@id": LICENSE},
-            }
-
-        datasets.append(
-            {
-                "@id": f"{page}#dataset",
-                "@type": "dcat:Dataset",
-                "dcterms:identifier": promise.slug,
-                "dcterms:title": literal(f"Uppföljning av {promise.title.lower()}"),
-                "dcterms:description": literal(
-                    f"Dellöften, godkänd status per rapporteringsomgång och rapporterade siffror "
-                    f"för medborgarlöftet {promise.area} ({promise.name}). "
-                    f"Inga personuppgifter."
-                ),
-                "dcterms:publisher": {"@id": publisher["@id"]},
-                "dcat:contactPoint": contact,
-                "dcat:landingPage": {"@id": page},
-                "dcat:keyword": [
-                    literal("medborgarlöfte"),
-                    literal("trygghet"),
-                    literal(promise.area),
-                ],
-                "dcat:theme": {"@id": THEME_GOVERNMENT},
-                "dcterms:language": {"@id": LANG_SWEDISH},
-                "dcterms:spatial": literal(promise.area),
-                "dcterms:temporal": {
-                    "@type": "dcterms:PeriodOfTime",
-                    "dcat:startDate": {
-                        "@value": promise.starts_on.isoformat(),
-                        "@type": "xsd:date",
-                    },
-                    "dcat:endDate": {"@value": promise.ends_on.isoformat(), "@type": "xsd:date"},
-                },
-                "dcat:distribution": [
-                    distribution(
-                        urls["statuses"],
-                        "Dellöften och status per omgång (CSV)",
-                        "text/csv",
-                        "CSV",
-                        "status",
-                    ),
-                    distribution(
-                        urls["figures"],
-                        "Siffror per dellöfte och omgång (CSV)",
-                        "text/csv",
-                        "CSV",
-                        "siffror",
-                    ),
-                    distribution(
-                        urls["metadata"],
-                        "Beskrivning av CSV-filerna (CSVW)",
-                        "application/csvm+json",
-                        "JSON",
-                        "csvw",
-                    ),
-                    distribution(api, "Löftet i JSON (API)", "application/json", "JSON", "api"),
-                ],
-            }
-        )
+    datasets = [
+        _dataset(request, promise, publisher, contact) for promise in data.public_promises()
+    ]
     return {
         "@context": DCAT_CONTEXT,
         "@id": catalog_url,

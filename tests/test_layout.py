@@ -108,3 +108,18 @@ def test_the_workflow_core_imports_none_of_its_consumers():
                 if any(module == c or module.startswith(c + ".") for c in consumers)
             ]
     assert wrong == []
+
+
+def test_no_function_in_the_apps_passes_80_lines():
+    """A function a reader cannot hold in one screen is asking to be split."""
+    long = []
+    for app in APPS:
+        for path in python_files(app):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    length = node.end_lineno - node.lineno + 1
+                    if length > 80:
+                        long.append(f"{path.relative_to(ROOT)}: {node.name} ({length} lines)")
+    assert long == []
