@@ -1,6 +1,8 @@
 """The register of rules (docs/rules/*.md) and the hand-made mutants (mutation/hand/*.diff),
 read the same way by the suite's check of the register and by `make mutate-hand`."""
 
+import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,26 +96,31 @@ def read_mutants(folder: Path = HAND) -> list[Mutant]:
     return mutants
 
 
+@functools.cache
+def _definitions(file: Path) -> tuple:
+    """The top-level functions and classes of a test file, each with its own (for classes)."""
+    tree = ast.parse(file.read_text(encoding="utf-8"))
+
+    def names(body) -> tuple:
+        return tuple(
+            (node.name, names(node.body) if isinstance(node, ast.ClassDef) else ())
+            for node in body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        )
+
+    return names(tree.body)
+
+
 def names_a_test(node_id: str, root: Path = ROOT) -> bool:
     """Whether a pytest node id (without parameters) names a test defined in its file."""
-    import ast
-
     path, *names = node_id.split("::")
     file = root / path
     if not file.is_file() or not names:
         return False
-    scope = ast.parse(file.read_text(encoding="utf-8")).body
+    scope = _definitions(file)
     for name in names:
-        found = next(
-            (
-                node
-                for node in scope
-                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and node.name == name
-            ),
-            None,
-        )
+        found = next((inner for defined, inner in scope if defined == name), None)
         if found is None:
             return False
-        scope = found.body if isinstance(found, ast.ClassDef) else []
+        scope = found
     return True
