@@ -125,9 +125,6 @@ class StatusReportQuerySet(PromiseScopedQuerySet):
             state=StatusReport.State.SUBMITTED, review_opened_at__isnull=True
         )
 
-    def withdrawable_by(self, user) -> "StatusReportQuerySet":
-        return self.led_by(user).withdrawable()
-
     def awaiting_review(self) -> "StatusReportQuerySet":
         """Handed-in reports a coordinator may approve or return."""
         return self.filter(state=StatusReport.State.SUBMITTED)
