@@ -55,7 +55,7 @@ class ReportPage:
         lead = next(
             (r.partner for r in responsibilities if r.role == Responsibility.Role.LEAD), None
         )
-        return cls(
+        page = cls(
             period=period,
             sub_promise=sub_promise,
             report=report,
@@ -66,6 +66,9 @@ class ReportPage:
             contributions=_contributions(report, responsibilities),
             days_left=(period.deadline - timezone.localdate()).days,
         )
+        if not page.is_lead:  # a co-partner's page is about its own contribution
+            page.partner, page.contribution = page.role.partner, page.own_contribution()
+        return page
 
     @property
     def is_lead(self) -> bool:

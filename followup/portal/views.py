@@ -276,7 +276,6 @@ def _withdraw(request, page: ReportPage, _argument: str = "") -> HttpResponse:
 
 
 def _contribution_read_only(request, page: ReportPage, _argument: str = "") -> HttpResponse:
-    page.partner, page.contribution = page.role.partner, page.own_contribution()
     status = 200
     if request.method == "POST":
         status = 403
@@ -290,14 +289,12 @@ def _refuse_for_co_partner(request, page: ReportPage, argument: str = "") -> Htt
 
 
 def _show_contribution(request, page: ReportPage) -> HttpResponse:
-    page.partner, page.contribution = page.role.partner, page.own_contribution()
     initial, rows = contribution_initial(page.contribution)
     forms = unbound_forms(page.sub_promise, initial, rows, form_class=ContributionForm)
     return _render(request, page.with_forms(*forms), CONTRIBUTION_FORM)
 
 
 def _add_contribution_row(request, page: ReportPage, argument: str = "") -> HttpResponse:
-    page.partner, page.contribution = page.role.partner, page.own_contribution()
     return _add_row(request, page, argument, form_class=ContributionForm)
 
 
@@ -310,7 +307,6 @@ def _mark_contribution_ready(request, page: ReportPage, _argument: str = "") -> 
 
 
 def _save_contribution(request, page: ReportPage, *, ready: bool) -> HttpResponse:
-    page.partner, page.contribution = page.role.partner, page.own_contribution()
     form, figures = bound_forms(page.sub_promise, request.POST, form_class=ContributionForm)
     if not (form.is_valid() and figures.is_valid()):
         return _render(request, page.with_forms(form, figures), CONTRIBUTION_FORM)
