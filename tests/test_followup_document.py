@@ -168,6 +168,45 @@ def test_indicator_results_without_targets_have_no_target_columns(page):
     assert "Andel av målet" not in table and ">Mål<" not in table
 
 
+def test_indicator_rows_give_result_target_and_share_or_a_dash_for_each_missing_part():
+    promise = make_promise()
+    area = make_focus_area(promise, "Skola")
+    partner = make_partner()
+    indicator = {"indicator_label": "Utdelade frukostar", "indicator_unit": "st"}
+    halfway, no_report, no_figure, no_target = (
+        make_sub_promise(area, partner, title=title, **indicator, **target)
+        for title, target in [
+            ("Frukost", {"indicator_target": 2000}),
+            ("Ej rapporterat", {"indicator_target": 100}),
+            ("Utan siffra", {"indicator_target": 100}),
+            ("Utan mål", {}),
+        ]
+    )
+    make_sub_promise(area, partner, title="Utan indikator")
+    period = make_period(promise, is_open=False)
+    now = timezone.now()
+    for sub, figures in [(halfway, [("Utdelade frukostar, cirka", 1000)]), (no_figure, [])]:
+        report = make_report(
+            sub, period, status="done", state="approved", submitted_at=now, reviewed_at=now
+        )
+        for position, (label, value) in enumerate(figures, 1):
+            report.figures.create(position=position, label=label, value=value, unit="st")
+    report = make_report(
+        no_target, period, status="done", state="approved", submitted_at=now, reviewed_at=now
+    )
+    report.figures.create(position=1, label="Utdelade frukostar", value=40, unit="st")
+
+    document = build_document(make_follow_up(promise, covers_from="2024-01-01"))
+
+    rows = [(r.number, r.title, r.label, r.result, r.target, r.share) for r in document.indicators]
+    assert rows == [
+        ("1.1", "Frukost", "Utdelade frukostar", "1\xa0000\xa0st", "2\xa0000\xa0st", "50\xa0%"),
+        ("1.2", "Ej rapporterat", "Utdelade frukostar", "–", "100\xa0st", "–"),
+        ("1.3", "Utan siffra", "Utdelade frukostar", "–", "100\xa0st", "–"),
+        ("1.4", "Utan mål", "Utdelade frukostar", "40\xa0st", "–", "–"),
+    ]
+
+
 def test_appendix_lists_every_sub_promise_with_its_lead_first(page, hisings_backa):
     appendix = page[page.index('id="appendix"') :]
     rows = re.findall(r"<tr>\s*<td>\d+\.\d+</td>.*?</tr>", appendix, re.S)
