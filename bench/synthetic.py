@@ -121,7 +121,7 @@ def grow_to(size: Size) -> None:
     have_partners = Partner.objects.filter(name__startswith="Syntetisk").count()
     hashed = password_hash()
     new_partners = [
-        Partner(name=f"Syntetisk part {n:05d}", kind="association")
+        Partner(name=f"Syntetisk part {n:05d}", kind="association", municipality_id="1480")
         for n in range(have_partners + 1, size.partners + 1)
     ]
     _bulk(Partner, new_partners)

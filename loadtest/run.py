@@ -139,7 +139,7 @@ def build(users: int) -> dict:
     promise.coordinators.add(coordinator)
     reporters = []
     for n in range(1, users + 1):
-        partner = Partner.objects.create(name=f"Syntetisk lastpart {n:03d}")
+        partner = Partner.objects.create(name=f"Syntetisk lastpart {n:03d}", municipality_id="1480")
         promise.partners.add(partner)
         user = User.objects.create(username=f"syntetisk-last-{n:03d}", password=hashed.password)
         Membership.objects.create(user=user, partner=partner)
@@ -181,7 +181,8 @@ def build_follow_up(sub_promises: int) -> int:
         ends_on=datetime.date(2025, 12, 31),
     )
     partners = Partner.objects.bulk_create(
-        Partner(name=f"Syntetisk publiceringspart {n:02d}") for n in range(20)
+        Partner(name=f"Syntetisk publiceringspart {n:02d}", municipality_id="1480")
+        for n in range(20)
     )
     promise.partners.add(*partners)
     areas = FocusArea.objects.bulk_create(

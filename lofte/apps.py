@@ -8,7 +8,10 @@ class LofteConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from django.db.models.signals import post_migrate
 
         from .owner import check_owner
+        from .places import sync_after_migrate
 
         checks.register(check_owner)
+        post_migrate.connect(sync_after_migrate, sender=self)

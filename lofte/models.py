@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .jobs import Job
+from .places import GEONAMES
 from .validators import (
     DESCRIPTION_MAX,
     DOCUMENT_TEXT_MAX,
@@ -19,6 +20,84 @@ from .validators import (
     sane_date,
     single_line,
 )
+
+
+class County(models.Model):
+    """A län, by its official two-digit code (SCB)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=60)
+    geonames_id = models.PositiveIntegerField(_("GeoNames id"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def spatial_iri(self) -> str:
+        return f"{GEONAMES}{self.geonames_id}"
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def coordinated_by(self, user) -> "MunicipalityQuerySet":
+        """Municipalities whose partners this user works with: those an administrator gave
+        them, and those of the promises they coordinate (all of them for a superuser)."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated or not user.is_staff:
+            return self.none()
+        given = Municipality.coordinators.through.objects.filter(
+            municipality=OuterRef("pk"), user=user
+        )
+        through_promises = Promise.municipalities.through.objects.filter(
+            municipality=OuterRef("pk"), promise__in=Promise.objects.coordinated_by(user)
+        )
+        return self.filter(Exists(given) | Exists(through_promises))
+
+
+class Municipality(models.Model):
+    """One of Sweden's 290 municipalities, by its official four-digit code (SCB), which is
+    also Kolada's id for it. The list is shipped in lofte/data/municipalities.csv and kept
+    in the table by every `migrate` (lofte/places.py)."""
+
+    code = models.CharField(_("municipality code"), max_length=4, primary_key=True)
+    name = models.CharField(_("name"), max_length=60)
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("county")
+    )
+    geonames_id = models.PositiveIntegerField(_("GeoNames id"))
+    coordinators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="coordinated_municipalities",
+        blank=True,
+        verbose_name=_("coordinators"),
+        help_text=_(
+            "Staff who may start promises in this municipality and pick its partners. "
+            "Coordinators of a promise work with its municipalities' partners without this."
+        ),
+    )
+
+    objects = MunicipalityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("public:municipality", args=[self.code])
+
+    @property
+    def spatial_iri(self) -> str:
+        """The municipality as a place in linked data (GeoNames, as DCAT-AP-SE asks)."""
+        return f"{GEONAMES}{self.geonames_id}"
 
 
 class PromiseQuerySet(models.QuerySet):
@@ -37,14 +116,25 @@ class Promise(models.Model):
     """One area's medborgarlöfte for one period."""
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    area = models.CharField(_("area"), max_length=120, validators=[single_line])
+    municipalities = models.ManyToManyField(
+        Municipality,
+        related_name="promises",
+        verbose_name=_("municipalities"),
+        help_text=_("The municipality the promise is made in; several for a joint promise."),
+    )
+    area = models.CharField(
+        _("area"),
+        max_length=120,
+        validators=[single_line],
+        help_text=_(
+            "Where the promise applies: a district, a town or the municipality's own name."
+        ),
+    )
     name = models.CharField(
         _("promise"),
         max_length=200,
         validators=[single_line],
-        help_text=_(
-            "The promise in a few words, e.g. “tillsammans för ett tryggare Hisings Backa”."
-        ),
+        help_text=_("The promise in a few words, e.g. “tillsammans för ett tryggare centrum”."),
     )
     text = models.TextField(
         _("promise text"),
@@ -56,7 +146,14 @@ class Promise(models.Model):
         _("organised by"),
         max_length=300,
         validators=[single_line],
-        help_text=_("E.g. “socialförvaltningen Hisingen tillsammans med polisen”."),
+        help_text=_("Who runs it, e.g. “kommunen tillsammans med polisen”."),
+    )
+    publishers = models.ManyToManyField(
+        "parties.Publisher",
+        through="PromisePublisher",
+        related_name="promises",
+        blank=True,
+        verbose_name=_("publishers"),
     )
     starts_on = models.DateField(_("starts on"), validators=[sane_date])
     ends_on = models.DateField(_("ends on"), validators=[sane_date])
@@ -111,6 +208,34 @@ class Promise(models.Model):
         if self.starts_on.year == self.ends_on.year:
             return str(self.starts_on.year)
         return f"{self.starts_on.year}-{self.ends_on.year}"
+
+
+class PromisePublisher(models.Model):
+    """A publisher of a promise, in the order the promise names them."""
+
+    promise = models.ForeignKey(
+        Promise, on_delete=models.CASCADE, related_name="publications", verbose_name=_("promise")
+    )
+    publisher = models.ForeignKey(
+        "parties.Publisher",
+        on_delete=models.PROTECT,
+        related_name="publications",
+        verbose_name=_("publisher"),
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=1, validators=fits_column(SMALLINT_MAX)
+    )
+
+    class Meta:
+        ordering = ["promise", "position", "pk"]
+        verbose_name = _("publisher of the promise")
+        verbose_name_plural = _("publishers of the promise")
+        constraints = [
+            models.UniqueConstraint(fields=["promise", "publisher"], name="promise_publisher_once"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.publisher)
 
 
 class PromiseScopedQuerySet(models.QuerySet):

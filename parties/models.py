@@ -1,5 +1,7 @@
 """The organisations behind a promise and the people who report for them."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -64,7 +66,14 @@ class Partner(models.Model):
         BUSINESS = "business", _("business")
         OTHER = "other", _("other")
 
-    name = models.CharField(_("name"), max_length=200, unique=True, validators=[single_line])
+    municipality = models.ForeignKey(
+        "lofte.Municipality",
+        on_delete=models.PROTECT,
+        related_name="partners",
+        verbose_name=_("municipality"),
+        help_text=_("Names are unique within a municipality: each may have its own “Polisen”."),
+    )
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     email = models.EmailField(_("contact email"), blank=True)
 
@@ -74,6 +83,13 @@ class Partner(models.Model):
         ordering = ["name"]
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"],
+                name="partner_name_unique_in_municipality",
+                violation_error_message=_("This municipality already has a partner by that name."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -119,3 +135,47 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.partner}"
+
+
+class Publisher(models.Model):
+    """An organisation that publishes promises (a municipality, a police area, a region):
+    named on each of its promises' pages, follow-ups, feed and open data.
+
+    The logo is kept in the database as the PNG that `parties.logos.clean_logo` made of the
+    upload, so that every web server and the PDF renderer read the same bytes, with no file
+    storage to share between machines and no uploaded file ever served as it came.
+    """
+
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[single_line])
+    municipality = models.ForeignKey(
+        "lofte.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="publishers",
+        verbose_name=_("municipality"),
+        help_text=_("The municipality it belongs to, if any (a police area may serve several)."),
+    )
+    address = models.CharField(
+        _("postal address"), max_length=200, blank=True, validators=[single_line]
+    )
+    email = models.EmailField(_("email"), blank=True)
+    url = models.URLField(_("website"), blank=True)
+    logo = models.BinaryField(_("logo"), null=True, blank=True, editable=False)
+    logo_width = models.PositiveIntegerField(_("logo width"), null=True, editable=False)
+    logo_height = models.PositiveIntegerField(_("logo height"), null=True, editable=False)
+    logo_version = models.CharField(_("logo version"), max_length=16, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("publisher")
+        verbose_name_plural = _("publishers")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def url_label(self) -> str:
+        """The address as people say it: goteborg.se, not https://goteborg.se/."""
+        split = urlsplit(self.url)
+        return (split.netloc.removeprefix("www.") + split.path).rstrip("/")

@@ -13,6 +13,8 @@ from lofte.models import FocusArea, Promise, Responsibility, SubPromise
 from lofte.roles import ensure_coordinator_group
 from parties.models import Membership, Partner
 
+GOTEBORG = "1480"  # the demo's municipality; tests/test_places.py has others
+
 _counter = itertools.count(1)
 
 
@@ -32,6 +34,7 @@ def make_coordinator(promise: Promise, username: str | None = None):
 
 
 def make_partner(name: str | None = None, **fields) -> Partner:
+    fields.setdefault("municipality_id", GOTEBORG)
     return Partner.objects.create(name=name or f"Partner {next(_counter)}", **fields)
 
 
@@ -41,7 +44,9 @@ def make_reporter(partner: Partner, username: str | None = None):
     return user
 
 
-def make_promise(area: str | None = None, **fields) -> Promise:
+def make_promise(
+    area: str | None = None, municipalities: tuple[str, ...] = (GOTEBORG,), **fields
+) -> Promise:
     n = next(_counter)
     area = area or f"Område {n}"
     defaults = {
@@ -53,7 +58,9 @@ def make_promise(area: str | None = None, **fields) -> Promise:
         "starts_on": datetime.date(2024, 1, 1),
         "ends_on": datetime.date(2025, 12, 31),
     }
-    return Promise.objects.create(**{**defaults, **fields})
+    promise = Promise.objects.create(**{**defaults, **fields})
+    promise.municipalities.add(*municipalities)
+    return promise
 
 
 def make_focus_area(promise: Promise, name: str | None = None, **fields) -> FocusArea:

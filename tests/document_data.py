@@ -32,7 +32,7 @@ def build_promise(sub_promises: int, *, focus_areas: int = 4, partners: int = 12
     promise = make_promise()
     now = timezone.now()
     parts = Partner.objects.bulk_create(
-        Partner(name=f"Part {promise.pk}-{i}") for i in range(partners)
+        Partner(name=f"Part {promise.pk}-{i}", municipality_id="1480") for i in range(partners)
     )
     promise.partners.add(*parts)
     areas = FocusArea.objects.bulk_create(

@@ -133,7 +133,8 @@ def marked():
     )
     area = m.fill(FocusArea(promise=promise, position=1))
     commitment = m.fill(Commitment(focus_area=area, position=1))
-    lead, co = m.fill(Partner()), m.fill(Partner(), role="co-partner")
+    lead = m.fill(Partner(municipality_id="1480"))
+    co = m.fill(Partner(municipality_id="1480"), role="co-partner")
     promise.partners.add(lead, co)
     sub = m.fill(
         SubPromise(focus_area=area, position=1, indicator_target=Decimal(10)),
