@@ -173,7 +173,7 @@ def test_indicator_rows_give_result_target_and_share_or_a_dash_for_each_missing_
     area = make_focus_area(promise, "Skola")
     partner = make_partner()
     indicator = {"indicator_label": "Utdelade frukostar", "indicator_unit": "st"}
-    halfway, no_report, no_figure, no_target = (
+    halfway, _no_report, no_figure, no_target = (
         make_sub_promise(area, partner, title=title, **indicator, **target)
         for title, target in [
             ("Frukost", {"indicator_target": 2000}),
