@@ -18,7 +18,15 @@ from .admin_scope import (
     ScopedTabularInline,
 )
 from .mail import retry_failed_email
-from .models import Commitment, FocusArea, OutgoingEmail, Promise, Responsibility, SubPromise
+from .models import (
+    Commitment,
+    FocusArea,
+    OutgoingEmail,
+    Promise,
+    PromisePublisher,
+    Responsibility,
+    SubPromise,
+)
 from .resources import SubPromiseResource
 from .roles import add_coordinator
 
@@ -28,6 +36,15 @@ class FocusAreaInline(ScopedStackedInline):
     extra = 0
     fields = ["position", "name", "rationale"]
     show_change_link = True
+
+
+class PromisePublisherInline(ScopedTabularInline):
+    """The organisations that publish the promise, in the order its outputs name them."""
+
+    model = PromisePublisher
+    extra = 0
+    fields = ["position", "publisher"]
+    autocomplete_fields = ["publisher"]
 
 
 class PromiseForm(forms.ModelForm):
@@ -68,10 +85,10 @@ class PromiseAdmin(ScopedHistoryAdmin):
     date_hierarchy = "starts_on"
     prepopulated_fields = {"slug": ["area"]}
     autocomplete_fields = ["partners", "coordinators", "previous"]
-    inlines = [FocusAreaInline]
+    inlines = [PromisePublisherInline, FocusAreaInline]
     # followup.review adds the renewal action: what carries over depends on the reports.
     fieldsets = [
-        (None, {"fields": ["area", "slug", "name", "text", "organisers"]}),
+        (None, {"fields": ["area", "municipalities", "slug", "name", "text", "organisers"]}),
         (_("Period"), {"fields": ["starts_on", "ends_on", "previous"]}),
         (_("People"), {"fields": ["partners", "coordinators"]}),
     ]

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.utils import formats
+from django.utils.translation import gettext
 
 
 def format_number(value: Decimal | None, unit: str = "") -> str:
@@ -14,3 +15,10 @@ def format_number(value: Decimal | None, unit: str = "") -> str:
     value = value.quantize(Decimal(1)) if whole else value.normalize()
     text = formats.number_format(value, use_l10n=True, force_grouping=True)
     return f"{text}\xa0{unit}" if unit else text
+
+
+def join_in_words(words: list[str]) -> str:
+    """“skola, lokalområde, fritid och familj”."""
+    if len(words) <= 1:
+        return "".join(words)
+    return gettext("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}

@@ -210,6 +210,22 @@ class Promise(models.Model):
         return f"{self.starts_on.year}-{self.ends_on.year}"
 
 
+class PromiseScopedQuerySet(models.QuerySet):
+    """Rows that belong to a promise through `promise_path`."""
+
+    promise_path = "promise"
+
+    def coordinated_by(self, user) -> models.QuerySet:
+        """Rows of the promises this user coordinates (all for a superuser)."""
+        if user.is_superuser:
+            return self
+        return self.filter(**{f"{self.promise_path}__in": Promise.objects.coordinated_by(user)})
+
+
+class PromisePublisherQuerySet(PromiseScopedQuerySet):
+    promise_path = "promise"
+
+
 class PromisePublisher(models.Model):
     """A publisher of a promise, in the order the promise names them."""
 
@@ -226,6 +242,9 @@ class PromisePublisher(models.Model):
         _("position"), default=1, validators=fits_column(SMALLINT_MAX)
     )
 
+    # A coordinator chooses and orders the publishers of their own promises only.
+    objects = PromisePublisherQuerySet.as_manager()
+
     class Meta:
         ordering = ["promise", "position", "pk"]
         verbose_name = _("publisher of the promise")
@@ -236,18 +255,6 @@ class PromisePublisher(models.Model):
 
     def __str__(self) -> str:
         return str(self.publisher)
-
-
-class PromiseScopedQuerySet(models.QuerySet):
-    """Rows that belong to a promise through `promise_path`."""
-
-    promise_path = "promise"
-
-    def coordinated_by(self, user) -> models.QuerySet:
-        """Rows of the promises this user coordinates (all for a superuser)."""
-        if user.is_superuser:
-            return self
-        return self.filter(**{f"{self.promise_path}__in": Promise.objects.coordinated_by(user)})
 
 
 class FocusAreaQuerySet(PromiseScopedQuerySet):

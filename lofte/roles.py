@@ -20,11 +20,15 @@ COORDINATOR_PERMISSIONS = {
         "commitment": ["view", "add", "change", "delete"],
         "subpromise": ["view", "add", "change", "delete"],
         "responsibility": ["view", "add", "change", "delete"],
+        # Choosing and ordering the publishers of their own promises (the promise's inline).
+        "promisepublisher": ["view", "add", "change", "delete"],
     },
     "parties": {
         # Import of partners needs add and change; export needs view.
         "partner": ["view", "add", "change"],
         "membership": ["view", "add", "change", "delete"],
+        # The list of publishers is an administrator's; coordinators read it to choose.
+        "publisher": ["view"],
     },
     "followup": {
         "reportingperiod": ["view", "add", "change"],

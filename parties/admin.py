@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
@@ -10,7 +11,8 @@ from lofte.admin_scope import ScopedAdmin, ScopedImportExportMixin, ScopedTabula
 from lofte.validators import single_line
 from parties.invitations import send_invitation
 
-from .models import Membership, Partner
+from .logos import MAX_BYTES, MAX_SIZE, clean_logo
+from .models import Membership, Partner, Publisher
 from .resources import PartnerResource
 
 
@@ -193,3 +195,112 @@ class MembershipAdmin(ScopedAdmin):
                 % {"email": user.email},
                 messages.SUCCESS,
             )
+
+
+def https_by_default(db_field, **kwargs):
+    """A website typed without a scheme is https://, as Django 6 will assume."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class PublisherForm(forms.ModelForm):
+    """A publisher's details and logo. The logo is taken only as `clean_logo` re-encodes it:
+    the uploaded file itself is never stored, and a refused one leaves the stored logo as
+    it was."""
+
+    logo_upload = forms.FileField(label=_("new logo"), required=False)
+    remove_logo = forms.BooleanField(label=_("remove the logo"), required=False)
+
+    class Meta:
+        model = Publisher
+        fields = ["name", "municipality", "address", "email", "url"]
+        formfield_callback = https_by_default
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "logo_upload" in self.fields:
+            self.fields["logo_upload"].help_text = _(
+                "PNG, JPEG or WebP of at most %(mb)s MB (no SVG). It is stored as a PNG of at "
+                "most %(width)s × %(height)s pixels."
+            ) % {"mb": MAX_BYTES // 1024 // 1024, "width": MAX_SIZE[0], "height": MAX_SIZE[1]}
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        return clean_logo(upload) if upload else None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("logo_upload") and data.get("remove_logo"):
+            raise forms.ValidationError(_("Upload a new logo or remove the logo, not both."))
+        return data
+
+    def save(self, commit=True):
+        publisher = super().save(commit=False)
+        logo = self.cleaned_data.get("logo_upload")
+        if logo is not None:
+            publisher.logo = logo.png
+            publisher.logo_width, publisher.logo_height = logo.width, logo.height
+            publisher.logo_version = logo.version
+        elif self.cleaned_data.get("remove_logo"):
+            publisher.logo = None
+            publisher.logo_width = publisher.logo_height = None
+            publisher.logo_version = ""
+        if commit:
+            publisher.save()
+        return publisher
+
+
+def is_administrator(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(Publisher)
+class PublisherAdmin(ScopedAdmin):
+    """The organisations that publish promises: a superuser keeps the list; coordinators
+    read it and choose from it on their promises (lofte.admin.PromisePublisherInline)."""
+
+    form = PublisherForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "municipality", "url"]
+    list_select_related = ["municipality"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        # Lists and choices never read the logos' bytes.
+        return super().get_queryset(request).defer("logo")
+
+    def get_fieldsets(self, request, obj=None):
+        logo = ["current_logo"] if obj is not None else []
+        if self.has_change_permission(request, obj):
+            logo += ["logo_upload"] + (["remove_logo"] if obj is not None else [])
+        return [
+            (None, {"fields": ["name", "municipality"]}),
+            (_("Contact"), {"fields": ["address", "email", "url"]}),
+            (_("Logo"), {"fields": logo}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["current_logo"]
+
+    @admin.display(description=_("current logo"))
+    def current_logo(self, obj: Publisher):
+        if not obj.logo_url:
+            return _("No logo")
+        return format_html(
+            '<img class="publisher-logo" src="{}" alt="{}" width="{}" height="{}">',
+            obj.logo_url,
+            obj.name,
+            obj.logo_width,
+            obj.logo_height,
+        )
+
+    # Only an administrator keeps the list; every promise's pages name these organisations.
+    def has_add_permission(self, request):
+        return is_administrator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_administrator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_administrator(request)

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from lofte.validators import single_line
@@ -179,3 +180,11 @@ class Publisher(models.Model):
         """The address as people say it: goteborg.se, not https://goteborg.se/."""
         split = urlsplit(self.url)
         return (split.netloc.removeprefix("www.") + split.path).rstrip("/")
+
+    @property
+    def logo_url(self) -> str:
+        """The logo's address, which names its version, so that it may be kept for ever
+        (public.views.publisher_logo); empty without a logo."""
+        if not self.logo_version:
+            return ""
+        return reverse("public:publisher_logo", args=[self.pk, self.logo_version])

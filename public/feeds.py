@@ -8,10 +8,27 @@ from django.utils.translation import gettext as _
 
 from followup.models import FollowUp
 from lofte.models import Promise
+from parties.publishers import publishers_for
 
 from . import data
 
 FEED_LENGTH = 20
+
+
+class PublishersAtomFeed(Atom1Feed):
+    """Atom with an <author> for each of the promise's publishers (Django writes one at
+    most): name, email and website, in the promise's order."""
+
+    def add_root_elements(self, handler) -> None:
+        super().add_root_elements(handler)
+        for byline in self.feed.get("publishers") or ():
+            handler.startElement("author", {})
+            handler.addQuickElement("name", byline.name)
+            if byline.email:
+                handler.addQuickElement("email", byline.email)
+            if byline.url:
+                handler.addQuickElement("uri", byline.url)
+            handler.endElement("author")
 
 
 class FollowUpsFeed(Feed):
@@ -61,7 +78,12 @@ class FollowUpsFeed(Feed):
 
 
 class PromiseFollowUpsFeed(FollowUpsFeed):
-    """The published follow-ups of one promise."""
+    """The published follow-ups of one promise, authored by its publishers."""
+
+    feed_type = PublishersAtomFeed
+
+    def feed_extra_kwargs(self, obj: Promise) -> dict:
+        return {"publishers": publishers_for(obj)}
 
     def get_object(self, request: HttpRequest, slug: str) -> Promise:
         return data.get_promise(slug)

@@ -4,11 +4,10 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from lofte.owner import get_owner
+from parties.publishers import Byline, Publishers, owner_byline
 
 from . import data
 
@@ -25,19 +24,29 @@ def organisation(promise) -> dict:
     return {"@type": "GovernmentOrganization", "name": promise.organisers}
 
 
-def site_owner(request: HttpRequest) -> dict:
-    """The organisation that publishes the site (settings, lofte/owner.py)."""
-    owner = get_owner()
-    node = {"@type": "GovernmentOrganization", "name": owner.name}
-    if owner.url:
-        node["url"] = owner.url
-    if owner.email:
-        node["email"] = owner.email
-    if owner.address:
-        node["address"] = owner.address
-    if owner.logo:
-        node["logo"] = request.build_absolute_uri(static(owner.logo))
+def publisher_node(request: HttpRequest, byline: Byline) -> dict:
+    node = {"@type": "GovernmentOrganization", "name": byline.name}
+    if byline.url:
+        node["url"] = byline.url
+    if byline.email:
+        node["email"] = byline.email
+    if byline.address:
+        node["address"] = byline.address
+    if byline.logo:
+        node["logo"] = request.build_absolute_uri(byline.logo)
     return node
+
+
+def site_owner(request: HttpRequest) -> dict:
+    """The organisation that runs the site (settings, lofte/owner.py)."""
+    return publisher_node(request, owner_byline())
+
+
+def publishers(request: HttpRequest, names: Publishers) -> dict | list[dict]:
+    """A promise's own publishers in order, or the site's owner for a promise without."""
+    if not names.own:
+        return site_owner(request)
+    return [publisher_node(request, byline) for byline in names]
 
 
 def start_page(request: HttpRequest) -> SafeString:
@@ -54,8 +63,9 @@ def start_page(request: HttpRequest) -> SafeString:
     )
 
 
-def promise_page(request: HttpRequest, view: data.PromiseView) -> SafeString:
+def promise_page(request: HttpRequest, view: data.PromiseView, names: Publishers) -> SafeString:
     promise = view.promise
+    publisher = publishers(request, names)
     absolute = request.build_absolute_uri
     page = absolute(reverse("public:promise", args=[promise.slug]))
     graph = [
@@ -66,7 +76,7 @@ def promise_page(request: HttpRequest, view: data.PromiseView) -> SafeString:
             "name": str(promise.title),
             "description": promise.name,
             "inLanguage": "sv",
-            "publisher": site_owner(request),
+            "publisher": publisher,
             "about": {"@id": f"{page}#dataset"},
         },
         {
@@ -77,7 +87,7 @@ def promise_page(request: HttpRequest, view: data.PromiseView) -> SafeString:
             "url": page,
             "license": "https://creativecommons.org/publicdomain/zero/1.0/",
             "creator": organisation(promise),
-            "publisher": site_owner(request),
+            "publisher": publisher,
             "spatialCoverage": promise.area,
             "temporalCoverage": f"{promise.starts_on.isoformat()}/{promise.ends_on.isoformat()}",
             "distribution": [
@@ -96,6 +106,7 @@ def promise_page(request: HttpRequest, view: data.PromiseView) -> SafeString:
             "datePublished": follow_up.published_at.date().isoformat(),
             "inLanguage": follow_up.language,
             "author": organisation(promise),
+            "publisher": publisher,
             "about": {"@id": page},
         }
         if index == 0:

@@ -22,6 +22,8 @@ urlpatterns = [
     path("loften/<slug:slug>/widget/", cached(views.widget), name="widget"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
     path("personuppgifter/", views.personal_data, name="personal_data"),
+    # A publisher's logo, re-encoded on upload (parties/logos.py); the version is in the name.
+    path("utgivare/<int:pk>/logo-<str:version>.png", views.publisher_logo, name="publisher_logo"),
     # Follow: email, with double opt-in and one-click unsubscribe.
     path("loften/<slug:slug>/prenumerera/", views.subscribe, name="subscribe"),
     path(

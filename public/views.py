@@ -1,6 +1,7 @@
 """The citizens' pages: the start page and a page per promise. No login, approved data only."""
 
 import datetime
+import re
 
 from csp.decorators import csp_replace
 from django import forms
@@ -17,10 +18,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lofte.owner import get_owner
 from outcomes.data import outcomes_for
+from parties.models import Publisher
+from parties.publishers import publishers_for
 
 from . import data, opendata, schema_org, subscriptions
 from .caching import cached_for_promise
 from .models import AccessibilityStatement, Subscription
+
+LOGO_CACHE_SECONDS = 365 * 24 * 60 * 60
+LOGO_VERSION = re.compile(r"[0-9a-f]{1,16}")
 
 
 @require_safe
@@ -63,16 +69,19 @@ def promise(request: HttpRequest, slug: str) -> HttpResponse:
 
     def build() -> dict[str, str]:
         view = data.promise_view(promise)
+        publishers = publishers_for(promise)
         context = {
             "view": view,
+            "publishers": publishers,
             "outcomes": outcomes_for(promise),
             "labels": data.PROGRESS_LABELS,
-            "json_ld": schema_org.promise_page(request, view),
+            "json_ld": schema_org.promise_page(request, view, publishers),
             "widget_url": request.build_absolute_uri(reverse("public:widget", args=[slug])),
         }
         return {
             "head": str(render_to_string("public/_promise_head.html", context)),
             "content": str(render_to_string("public/_promise_content.html", context)),
+            "footer": str(render_to_string("_publishers_footer.html", context)),
         }
 
     parts = cached_for_promise(request, "page", promise, build)
@@ -150,12 +159,37 @@ def widget(request: HttpRequest, slug: str) -> HttpResponse:
         "public/widget.html",
         {
             "promise": promise,
+            "publishers": publishers_for(promise),
             "progress": progress,
             "follow_up": follow_up,
             "promise_url": absolute(reverse("public:promise", args=[slug])),
             "follow_up_url": absolute(reverse("document:follow_up", args=[slug])),
         },
     )
+    return response
+
+
+# --- Publishers' logos ----------------------------------------------------------------------
+
+
+@require_safe
+def publisher_logo(request: HttpRequest, pk: int, version: str) -> HttpResponse:
+    """A publisher's logo: the PNG that `parties.logos.clean_logo` drew from the upload,
+    never the uploaded file. Its address names its version, so a copy may be kept for a
+    year; another version (an old or made-up one) is a 404."""
+    if pk >= 2**31 or not LOGO_VERSION.fullmatch(version):
+        raise Http404
+    logo = (
+        Publisher.objects.filter(pk=pk, logo_version=version, logo__isnull=False)
+        .exclude(logo_version="")
+        .values_list("logo", flat=True)
+        .first()
+    )
+    if logo is None:
+        raise Http404
+    response = HttpResponse(bytes(logo), content_type="image/png")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = f"public, max-age={LOGO_CACHE_SECONDS}, immutable"
     return response
 
 

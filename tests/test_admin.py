@@ -363,6 +363,9 @@ def test_promise_form_refuses_another_promises_partner_on_post(client, two_promi
         "ends_on": mine.ends_on.isoformat(),
         "previous": "",
         "partners": [p.pk for p in mine.partners.all()] + [theirs.partners.get().pk],
+        "municipalities": ["1480"],
+        "publications-TOTAL_FORMS": "0",
+        "publications-INITIAL_FORMS": "0",
         "focus_areas-TOTAL_FORMS": "0",
         "focus_areas-INITIAL_FORMS": "0",
     }
@@ -396,6 +399,9 @@ def test_a_coordinator_cannot_change_who_coordinates_their_promise(client, two_p
         "previous": "",
         "partners": [p.pk for p in mine.partners.all()],
         "coordinators": [outsider.pk],
+        "municipalities": ["1480"],
+        "publications-TOTAL_FORMS": "0",
+        "publications-INITIAL_FORMS": "0",
         "focus_areas-TOTAL_FORMS": "0",
         "focus_areas-INITIAL_FORMS": "0",
     }

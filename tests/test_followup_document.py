@@ -631,17 +631,17 @@ def test_preview_costs_the_same_queries_whatever_the_size(
     promise, follow_up = build_promise(size)
     client.force_login(make_coordinator(promise))
     url = reverse("document:draft", args=[promise.slug, follow_up.pk])
-    # Session, user, the follow-up, and the document's eight plus two for its (absent)
-    # problems and indicators.
-    with django_assert_max_num_queries(13):
+    # Session, user, the follow-up, and the document's nine (its publishers one of them) plus
+    # two for its (absent) problems and indicators.
+    with django_assert_max_num_queries(14):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('<th scope="row">Dellöfte ') >= size
 
 
-def test_building_the_document_costs_ten_queries_at_both_sizes():
-    """Eight for the follow-up and two that find no problems or indicators (with them, four:
-    see tests/test_outcomes_document.py)."""
+def test_building_the_document_costs_eleven_queries_at_both_sizes():
+    """Eight for the follow-up, one for its promise's publishers, and two that find no
+    problems or indicators (with them, four: see tests/test_outcomes_document.py)."""
     counts = []
     for size in (10, 1000):
         _, follow_up = build_promise(size)
@@ -650,7 +650,7 @@ def test_building_the_document_costs_ten_queries_at_both_sizes():
             document = build_document(follow_up)
         assert document.sub_promise_count == size
         counts.append(len(queries))
-    assert counts == [10, 10]
+    assert counts == [11, 11]
 
 
 # --- Admin ------------------------------------------------------------------------------

@@ -137,8 +137,8 @@ def test_the_document_costs_the_same_queries_whatever_the_outcomes_size():
             document = build_document(follow_up)
         assert len(document.outcomes.indicators) == indicators
         counts.append(len(queries))
-    # The follow-up's eight, and problems, commitments, indicators, values.
-    assert counts == [12, 12]
+    # The follow-up's eight, its publishers, and problems, commitments, indicators, values.
+    assert counts == [13, 13]
 
 
 @pytest.mark.parametrize(("indicators", "years"), [(2, 5), (15, 25)])
@@ -147,8 +147,8 @@ def test_the_preview_page_has_a_fixed_query_budget(
 ):
     promise, follow_up = promise_with_outcomes(indicators=indicators, years=years)
     client.force_login(make_coordinator(promise))
-    # Session, user, the follow-up, and the document's twelve.
-    with django_assert_max_num_queries(15):
+    # Session, user, the follow-up, and the document's thirteen (the publishers one of them).
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("document:draft", args=[promise.slug, follow_up.pk]))
     assert response.content.decode().count('class="indicator-chart"') == indicators
 

@@ -221,7 +221,7 @@ def test_dcat_catalogue_parses_as_json_ld_with_a_dataset_per_promise(client, wor
 
 BUDGETS = [
     ("public:feed", False, 1),
-    ("public:promise_feed", True, 2),
+    ("public:promise_feed", True, 3),  # the promise, its follow-ups, its publishers
     ("public:statuses_csv", True, 12),
     ("public:figures_csv", True, 12),
     ("public:csv_metadata", True, 12),

@@ -184,14 +184,14 @@ def test_user_text_is_escaped(client, world):
 def test_promise_page_query_count_is_fixed(client, django_assert_max_num_queries, world):
     url = reverse("public:promise", args=[world.promise.slug])
     # 12 for the promise, its rounds and sub-promises; 2 for its problems and indicators;
-    # 1 for its version (the cache key, public/caching.py).
-    with django_assert_max_num_queries(15):
+    # 1 for its publishers; 1 for its version (the cache key, public/caching.py).
+    with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
     build_many(3, 60)
     for _ in range(20):
         make_sub_promise(world.walks.focus_area, make_partner(), make_partner())
     cache.clear()  # new sub-promises show within a minute; here at once
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.content.decode().count('class="sub-promise"') == 23
 
@@ -553,9 +553,10 @@ def test_widget_of_unknown_promise_is_404(client, world):
 
 def test_widget_query_count_is_fixed(client, django_assert_max_num_queries, world):
     url = reverse("public:widget", args=[world.promise.slug])
-    with django_assert_max_num_queries(3):
+    # The promise, its progress, its follow-ups and its publishers.
+    with django_assert_max_num_queries(4):
         client.get(url)
     build_many(2, 30)
     cache.clear()
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         client.get(url)

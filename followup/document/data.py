@@ -15,9 +15,10 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 
 from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
-from lofte.formats import format_number
+from lofte.formats import format_number, join_in_words
 from lofte.models import Commitment, FocusArea, Responsibility, SubPromise
 from outcomes.data import Outcomes, outcomes_for
+from parties.publishers import Publishers, publishers_for
 
 from .chart import StatusChart, build_status_chart
 
@@ -93,6 +94,9 @@ class FollowUpDocument:
     chart: StatusChart
     status_columns: list[tuple[str | None, str]]
     totals: list[int]
+    # Who publishes it, on the cover and in the footer: the promise's own publishers as they
+    # are now, which publishing freezes with the rest.
+    publishers: Publishers
     # The problem picture ("Varför vi lovade detta") and the indicators over time ("Effekter").
     outcomes: Outcomes = field(default_factory=Outcomes)
 
@@ -109,13 +113,6 @@ class FollowUpDocument:
     def sub_promises_phrase(self) -> str:
         n = self.sub_promise_count
         return ngettext("%(count)s sub-promise", "%(count)s sub-promises", n) % {"count": n}
-
-
-def join_in_words(words: list[str]) -> str:
-    """“skola, lokalområde, fritid och familj”."""
-    if len(words) <= 1:
-        return "".join(words)
-    return gettext("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def lower_first(name: str) -> str:
@@ -279,11 +276,14 @@ def _add_sub_promise(section: Section, sub_promise, report) -> IndicatorRow | No
     )
 
 
-def build_document(follow_up: FollowUp) -> FollowUpDocument:
-    """Everything the document shows, in twelve queries (plus the follow-up's own lookup):
-    eight for the follow-up itself and at most four for the problems and indicators."""
+def build_document(follow_up: FollowUp, *, embed_logos: bool = False) -> FollowUpDocument:
+    """Everything the document shows, in thirteen queries (plus the follow-up's own lookup):
+    nine for the follow-up itself and at most four for the problems and indicators.
+
+    `embed_logos` reads the publishers' logos to print them as data: URLs (the PDF)."""
     promise = follow_up.promise
     partner_count = promise.partners.count()
+    publishers = publishers_for(promise, embed_logos=embed_logos)
     focus_areas, sub_promises, latest_report, highlights = _document_rows(follow_up)
     sections = _sections(focus_areas, highlights)
     indicators = []
@@ -314,6 +314,7 @@ def build_document(follow_up: FollowUp) -> FollowUpDocument:
         ),
         status_columns=columns,
         totals=[sum(s.counts[status] for s in ordered) for status, _label in columns],
+        publishers=publishers,
         outcomes=outcomes_for(promise),
     )
 
@@ -325,7 +326,7 @@ def render_document(follow_up: FollowUp, *, for_pdf: bool, preview: bool = False
     of contents with page numbers, and leaves out the page's own links.
     """
     with translation.override(follow_up.language or "sv"):
-        document = build_document(follow_up)
+        document = build_document(follow_up, embed_logos=for_pdf)
         return render_to_string(
             "followup/document/document.html",
             {"doc": document, "follow_up": follow_up, "for_pdf": for_pdf, "preview": preview},
