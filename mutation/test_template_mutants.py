@@ -26,12 +26,6 @@ TEMPLATES = [
     "outcomes/_document_effects.html",
 ]
 EQUIVALENT = Path(__file__).with_name("equivalent.txt")
-OWNER_MARKERS = {
-    "OWNER_NAME": "<b>owner-name</b>",
-    "OWNER_EMAIL": "<b>owner-email</b>@example.org",
-    "OWNER_URL": "https://example.org/<b>owner-url</b>",
-    "OWNER_ADDRESS": "<b>owner-address</b>",
-}
 
 
 def marked_safe(expression: str) -> str:
@@ -75,12 +69,9 @@ def equivalent() -> set[str]:
 
 @pytest.mark.django_db
 def test_every_template_mutant_is_caught_by_the_escaping_test(client, settings, marked, tmp_path):  # noqa: F811
+    # The cover and footer print the promise's publisher, whose texts are markers (the
+    # escaping test's fixture); the site's owner is only in the page's header.
     promise, follow_up, markers, _ = marked
-    # The site's owner comes from settings, and the document prints it on its cover.
-    for name, value in OWNER_MARKERS.items():
-        setattr(settings, name, value)
-    markers = {**markers, **{f"settings.{name}": value for name, value in OWNER_MARKERS.items()}}
-    markers["the owner's address as a label"] = "example.org/<b>owner-url</b>"
     client.force_login(make_coordinator(promise))
     url = reverse("document:draft", args=[promise.slug, follow_up.pk])
     engine = {**django_settings.TEMPLATES[0]}
@@ -111,7 +102,6 @@ def test_every_template_mutant_is_caught_by_the_escaping_test(client, settings, 
     # The page as it is passes the check: a mutant is caught by the check, not by accident.
     assert IN_DOCUMENT - on_page == set()
     assert IN_DOCUMENT - in_print == set()
-    assert {f"settings.{name}" for name in OWNER_MARKERS} - on_page == set()
     assert not caught(TEMPLATES[0], (ROOT / "templates" / TEMPLATES[0]).read_text("utf-8"))
     tried, survivors = 0, []
     for name in TEMPLATES:

@@ -5,6 +5,7 @@ filled with markup here the day it is added, and the test fails if any page show
 markup. Each field gets its own marker, `<b>N</b>`, so a failure names the field.
 """
 
+import base64
 import datetime
 import html
 import io
@@ -13,6 +14,7 @@ from decimal import Decimal
 import pypdf
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -27,13 +29,26 @@ from followup.models import (
     ReportingPeriod,
     StatusReport,
 )
-from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+from lofte.models import (
+    Commitment,
+    FocusArea,
+    Promise,
+    PromisePublisher,
+    Responsibility,
+    SubPromise,
+)
 from outcomes.models import Indicator, IndicatorValue, Problem
-from parties.models import Partner
+from parties.logos import clean_logo
+from parties.models import Partner, Publisher
 
 from .conftest import make_coordinator
 
 pytestmark = pytest.mark.django_db
+
+# A publisher's logo: its alternative text is the publisher's name.
+LOGO = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+)
 
 APPS = ["lofte", "parties", "followup", "outcomes"]
 # Models that hold no text a person types and that the pages show (why, for each).
@@ -45,6 +60,8 @@ NO_SHOWN_TEXT = {
     "lofte.ExportJob": "a worker's export: the list's query, a file name and an error",
     "followup.DraftPdf": "a worker's draft PDF: a content key and an error",
     "lofte.MailThrottle": "a count under an HMAC key: never shown",
+    "lofte.County": "Sweden's counties as shipped in lofte/data, not typed on the site",
+    "lofte.Municipality": "Sweden's municipalities as shipped in lofte/data, not typed on the site",
 }
 # Codes, not prose: Kolada's KPI and place ids are checked against Kolada's own format.
 NOT_FREE_TEXT = {"kolada_kpi", "kolada_municipality", "kolada_ou", "kolada_result"}
@@ -82,6 +99,10 @@ IN_DOCUMENT = {
     "outcomes.Problem.sources",
     "outcomes.Indicator.name",
     "outcomes.Indicator.source",
+    "parties.Publisher.name",
+    "parties.Publisher.address",
+    "parties.Publisher.email",
+    "parties.Publisher.url (label)",
 }
 
 
@@ -136,6 +157,19 @@ def marked():
     lead = m.fill(Partner(municipality_id="1480"))
     co = m.fill(Partner(municipality_id="1480"), role="co-partner")
     promise.partners.add(lead, co)
+    # The promise's publisher: its name and address are text; its email and website are
+    # printed in links, so they carry markers too.
+    publisher = m.fill(Publisher(municipality_id="1480"))
+    publisher.email = m.by_field.setdefault("parties.Publisher.email", "<b>e</b>@example.org")
+    # The website is printed as a link and as its label (without https://): the label is the
+    # marker, so that the PDF's text shows it too.
+    label = m.by_field.setdefault("parties.Publisher.url (label)", "example.org/<b>u</b>")
+    publisher.url = f"https://{label}"
+    logo = clean_logo(SimpleUploadedFile("logo.png", LOGO))
+    publisher.logo, publisher.logo_version = logo.png, logo.version
+    publisher.logo_width, publisher.logo_height = logo.width, logo.height
+    publisher.save()
+    PromisePublisher.objects.create(promise=promise, publisher=publisher)
     sub = m.fill(
         SubPromise(focus_area=area, position=1, indicator_target=Decimal(10)),
     )
@@ -254,9 +288,13 @@ def test_public_pages_and_data_show_every_text_escaped(client, marked):
         response = client.get(url)
         assert response.status_code == 200, url
         shown |= assert_escaped(response.content.decode(), markers, url)
-    assert {"lofte.Promise.text", "lofte.SubPromise.title", "followup.StatusReport.achieved"} <= (
-        shown
-    )
+    assert {
+        "lofte.Promise.text",
+        "lofte.SubPromise.title",
+        "followup.StatusReport.achieved",
+        "parties.Publisher.name",
+        "parties.Publisher.address",
+    } <= shown
 
 
 def test_admin_pages_show_every_text_escaped(client, marked):
