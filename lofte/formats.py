@@ -1,4 +1,4 @@
-"""Numbers as the documents and pages write them, in the active language."""
+"""Numbers and lists as the documents and pages write them, in the active language."""
 
 from decimal import Decimal
 
