@@ -24,6 +24,7 @@ from followup.document.data import build_document, render_document
 from followup.document.publishing import publish_follow_up
 from followup.models import FollowUp
 from lofte.models import Promise, PromisePublisher
+from lofte.roles import ensure_coordinator_group
 from parties.logos import clean_logo
 from parties.models import Partner, Publisher
 from parties.publishers import publishers_for
@@ -299,6 +300,23 @@ def test_outputs_follow_the_promises_order(client, places):
     assert [byline.name for byline in document.publishers] == [place.names[1], place.names[0]]
 
 
+def test_a_publisher_shared_by_two_promises_is_named_by_each_in_its_own_place(client, places):
+    """A police region that publishes promises in both municipalities: each promise names it
+    where it put it, with its own other publishers only."""
+    region = make_publisher("Polisregion Mitt och Väst", None, slug="polisregion")
+    for place, position in [(places[GOTEBORG], 0), (places[STOCKHOLM], 9)]:
+        PromisePublisher.objects.create(promise=place.promise, publisher=region, position=position)
+    for place, expected in [
+        (places[GOTEBORG], [region.name, *places[GOTEBORG].names]),
+        (places[STOCKHOLM], [*places[STOCKHOLM].names, region.name]),
+    ]:
+        assert [byline.name for byline in publishers_for(place.promise)] == expected
+        body = client.get(reverse("public:promise", args=[place.promise.slug])).content.decode()
+        names = [node["name"] for node in json_ld(body)["@graph"][0]["publisher"]]
+        assert names == expected
+        assert_names_only(text_of(body), place, other(places, place.code), "promise page")
+
+
 def test_a_promise_without_publishers_names_the_site_owner(client, places):
     place = places[STOCKHOLM]
     PromisePublisher.objects.filter(promise=place.promise).delete()
@@ -561,6 +579,9 @@ def test_a_coordinator_reads_publishers_but_cannot_add_change_or_delete_them(cli
     assert client.post(delete, {"post": "yes"}).status_code == 403
     publisher.refresh_from_db()
     assert publisher.name == "Göteborgs Stad"
+    # The role grants reading only, so no other admin page could offer more.
+    codenames = set(ensure_coordinator_group().permissions.values_list("codename", flat=True))
+    assert {c for c in codenames if c.endswith("_publisher")} == {"view_publisher"}
 
 
 def test_a_coordinator_chooses_and_orders_their_own_promises_publishers(client, places):
@@ -629,12 +650,18 @@ def test_a_coordinator_cannot_attach_or_change_another_promises_publishers(clien
     assert [p.publisher for p in mine.promise.publications.all()] == mine.publishers
 
 
-def test_admin_scoping_of_promise_publishers_is_the_promises(places):
+def test_a_coordinator_sees_the_publisher_rows_of_their_own_promises_only(places):
     mine, theirs = places[GOTEBORG], places[STOCKHOLM]
+    # A publisher of both promises does not open the other promise's rows.
+    shared = make_publisher("Polisregion Mitt och Väst", None, slug="polisregion")
+    for place in (mine, theirs):
+        PromisePublisher.objects.create(promise=place.promise, publisher=shared, position=3)
     coordinator = make_coordinator(mine.promise)
     rows = PromisePublisher.objects.coordinated_by(coordinator)
-    assert {row.promise_id for row in rows} == {mine.promise.pk}
+    assert sorted(row.promise_id for row in rows) == [mine.promise.pk] * 3
     superuser = make_user(is_superuser=True)
-    assert PromisePublisher.objects.coordinated_by(superuser).count() == 4
-    assert not PromisePublisher.objects.coordinated_by(make_user()).exists()
-    assert theirs.promise.publications.count() == 2
+    assert PromisePublisher.objects.coordinated_by(superuser).count() == 6
+    assert not PromisePublisher.objects.coordinated_by(make_user(is_staff=True)).exists()
+    assert not PromisePublisher.objects.coordinated_by(make_coordinator(theirs.promise)).filter(
+        promise=mine.promise
+    )
