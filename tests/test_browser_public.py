@@ -144,18 +144,59 @@ def test_citizen_subscribes_confirms_gets_the_next_follow_up_and_unsubscribes(
 
 
 def test_owner_shows_in_header_and_footer_wide_and_narrow(live_server, transactional_db, page):
+    """The site's owner in every header and the start page's footer; the promise's own
+    publishers in its pages' footers."""
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
-    for path in ["/", "/loften/hisings-backa-2024-2025/", "/uppfoljning/hisings-backa-2024-2025/"]:
+    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
+    publishers = "Utgiven av Göteborgs Stad och Polisen, lokalpolisområde Hisingen"
+    for path, published_by in [
+        ("/", "Utgiven av Göteborgs Stad och Polisen"),
+        ("/loften/hisings-backa-2024-2025/", publishers),
+        ("/uppfoljning/hisings-backa-2024-2025/", publishers),
+    ]:
         page.goto(live_server.url + path)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             banner = page.get_by_role("banner").first
             expect(banner.get_by_role("img", name="Göteborgs Stad och Polisen")).to_be_visible()
             footer = page.get_by_role("contentinfo")
-            expect(footer).to_contain_text("Utgiven av Göteborgs Stad och Polisen")
+            expect(footer).to_contain_text(published_by)
             expect(footer.get_by_role("link", name="goteborg.se")).to_have_attribute(
                 "href", "https://goteborg.se"
             )
+        check_page(page)
+
+
+def test_a_promises_publishers_and_their_logos_show_wide_and_narrow(
+    live_server, transactional_db, page
+):
+    """Two publishers with logos: both logos load (from their versioned address) on the
+    promise page and on the follow-up's cover, which pass axe at both widths."""
+    from lofte.models import PromisePublisher
+
+    from .test_publishers import make_publisher
+
+    promise = make_promise("Angered")
+    make_sub_promise(make_focus_area(promise, "Skola"), make_partner(), title="Läxhjälp")
+    for position, (name, slug) in enumerate(
+        [("Göteborgs Stad", "goteborg"), ("Polisen lokalpolisområde Nordost", "nordost")]
+    ):
+        publisher = make_publisher(name, None, slug=slug)
+        PromisePublisher.objects.create(promise=promise, publisher=publisher, position=position)
+    publish_follow_up(follow_up=make_follow_up(promise), user=make_coordinator(promise))
+    for path, logos in [
+        (reverse("public:promise", args=[promise.slug]), ".publishers__logo"),
+        (reverse("document:follow_up", args=[promise.slug]), ".title-page__owner img"),
+    ]:
+        page.goto(live_server.url + path)
+        images = page.locator(logos)
+        expect(images).to_have_count(2)
+        loaded = images.evaluate_all("imgs => imgs.map(img => img.complete && img.naturalWidth)")
+        assert loaded == [800, 800], path
+        footer = page.get_by_role("contentinfo")
+        expect(footer).to_contain_text(
+            "Utgiven av Göteborgs Stad och Polisen lokalpolisområde Nordost"
+        )
         check_page(page)
 
 

@@ -210,7 +210,14 @@ def test_bad_owner_settings_stop_the_start(variable, value, message):
     assert message in result.stderr
 
 
-def test_the_fixture_follow_up_frozen_on_first_request_carries_the_owner(client):
+def test_the_fixture_follow_up_frozen_on_first_request_carries_its_publishers(client):
+    """The demo promise names its own two publishers; the site's owner is in the header (and
+    in the footer of the page that asks to wait while the follow-up is frozen)."""
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
+    waiting = client.get("/uppfoljning/hisings-backa-2024-2025/")
+    assert waiting.status_code == 503
+    assert "Utgiven av Göteborgs Stad och Polisen" in text_of(waiting.content.decode())
     body = client.get("/uppfoljning/hisings-backa-2024-2025/").content.decode()
-    assert "Utgiven av Göteborgs Stad och Polisen" in text_of(body)
+    footer = text_of(body[body.index('<footer class="site-footer">') :])
+    assert "Utgiven av Göteborgs Stad och Polisen, lokalpolisområde Hisingen" in footer
+    assert 'alt="Göteborgs Stad och Polisen"' in body
