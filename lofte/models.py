@@ -26,7 +26,7 @@ class County(models.Model):
     """A län, by its official two-digit code (SCB)."""
 
     code = models.CharField(_("code"), max_length=2, primary_key=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[single_line])
     geonames_id = models.PositiveIntegerField(_("GeoNames id"))
 
     class Meta:
@@ -65,7 +65,7 @@ class Municipality(models.Model):
     in the table by every `migrate` (lofte/places.py)."""
 
     code = models.CharField(_("municipality code"), max_length=4, primary_key=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[single_line])
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("county")
     )
