@@ -193,10 +193,12 @@ def build_many(promises: int, sub_promises: int) -> None:
         follow_up.save()
 
 
-def make_publisher(name: str, *promises: Promise, **fields) -> Publisher:
-    """A publisher, added last to each of these promises' publishers."""
+def make_publisher(
+    name: str, *promises: Promise, position: int | None = None, **fields
+) -> Publisher:
+    """A publisher, added to each of these promises' publishers at `position` (last if none)."""
     publisher = Publisher.objects.create(name=name, **fields)
     for promise in promises:
-        position = promise.publications.count() + 1
-        PromisePublisher.objects.create(promise=promise, publisher=publisher, position=position)
+        at = position or promise.publications.count() + 1
+        PromisePublisher.objects.create(promise=promise, publisher=publisher, position=at)
     return publisher

@@ -40,12 +40,16 @@ def world():
 
 @pytest.fixture
 def two_places(world) -> tuple[Promise, Promise]:
-    """Backa in Göteborg, published by the city and the police; Järva in Stockholm,
-    published by Stockholms stad alone, which gives an email address."""
+    """Backa in Göteborg, published by the city and the police (added in the other order);
+    Järva in Stockholm, published by Stockholms stad alone, which gives an email address."""
+    make_publisher("Polisen, lokalpolisområde Hisingen", world.promise, position=2)
     make_publisher(
-        "Göteborgs Stad", world.promise, municipality_id=GOTEBORG, url="https://goteborg.se"
+        "Göteborgs Stad",
+        world.promise,
+        position=1,
+        municipality_id=GOTEBORG,
+        url="https://goteborg.se",
     )
-    make_publisher("Polisen, lokalpolisområde Hisingen", world.promise)
     jarva = make_promise("Järva", municipalities=(STOCKHOLM,), starts_on=datetime.date(2025, 1, 1))
     make_publisher(
         "Stockholms stad",
