@@ -99,29 +99,40 @@ def byline(publisher: Publisher, *, embed_logo: bool = False) -> Byline:
 PUBLISHER_FIELDS = ["name", "address", "email", "url", "logo_width", "logo_height", "logo_version"]
 
 
-def publishers_of(promise_ids: Iterable[int], *, embed_logos: bool = False) -> dict:
-    """Each promise's Publishers (the site's owner for one without), in one query.
+def promise_publishers(
+    promise_ids: Iterable[int], *, embed_logos: bool = False
+) -> dict[int, list[Publisher]]:
+    """Each promise's own publishers in the promise's order, in one query (none without ids):
+    the one reading of them, for the pages, the document, the feed and open data alike.
 
     The logos' bytes are read only with `embed_logos` (for the PDF)."""
     from lofte.models import PromisePublisher
 
     ids = list(promise_ids)
+    found: dict[int, list[Publisher]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
     fields = PUBLISHER_FIELDS + (["logo"] if embed_logos else [])
     rows = (
         PromisePublisher.objects.filter(promise__in=ids)
         .select_related("publisher")
         .only("promise_id", "publisher", *(f"publisher__{name}" for name in fields))
-        .order_by("promise_id", "position", "pk")
-        if ids
-        else []
+        .order_by("position", "pk")
     )
-    found: dict[int, list[Byline]] = {pk: [] for pk in ids}
     for row in rows:
-        found[row.promise_id].append(byline(row.publisher, embed_logo=embed_logos))
+        found[row.promise_id].append(row.publisher)
+    return found
+
+
+def publishers_of(promise_ids: Iterable[int], *, embed_logos: bool = False) -> dict:
+    """Each promise's Publishers as its outputs name them (the site's owner for a promise
+    without), in one query."""
     owner = Publishers((owner_byline(),), own=False)
     return {
-        pk: Publishers(tuple(bylines), own=True) if bylines else owner
-        for pk, bylines in found.items()
+        pk: Publishers(tuple(byline(p, embed_logo=embed_logos) for p in found), own=True)
+        if found
+        else owner
+        for pk, found in promise_publishers(promise_ids, embed_logos=embed_logos).items()
     }
 
 

@@ -23,8 +23,8 @@ from PIL import Image
 from followup.document.data import build_document, render_document
 from followup.document.publishing import publish_follow_up
 from followup.models import FollowUp
+from lofte.accounts.roles import ensure_coordinator_group
 from lofte.models import Promise, PromisePublisher
-from lofte.roles import ensure_coordinator_group
 from parties.logos import clean_logo
 from parties.models import Partner, Publisher
 from parties.publishers import publishers_for
