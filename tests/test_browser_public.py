@@ -46,7 +46,7 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
     live_server, transactional_db, page
 ):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
-    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
+    call_command("freeze_follow_ups", verbosity=0)  # as `load_demo` does
     page.goto(live_server.url + "/")
     expect(page).to_have_title(re.compile("^Medborgarlöften: vad som lovades"))
     expect(page.get_by_text("Genomfört: 41")).to_be_visible()
@@ -143,7 +143,12 @@ def test_citizen_subscribes_confirms_gets_the_next_follow_up_and_unsubscribes(
     assert page.goto(base + one_click.group(1)).status == 404
 
 
-def test_owner_shows_in_header_and_footer_wide_and_narrow(live_server, transactional_db, page):
+def test_owner_shows_in_header_and_footer_wide_and_narrow(
+    live_server, transactional_db, page, settings
+):
+    # The owner `make run` names (the Makefile's demo).
+    settings.OWNER_NAME = "Göteborgs Stad och Polisen"
+    settings.OWNER_URL = "https://goteborg.se"
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
     for path in ["/", "/loften/hisings-backa-2024-2025/", "/uppfoljning/hisings-backa-2024-2025/"]:
         page.goto(live_server.url + path)

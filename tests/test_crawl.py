@@ -143,7 +143,7 @@ class World:
 
 def build() -> World:
     world = build_world()
-    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does: served, not rendered
+    call_command("freeze_follow_ups", verbosity=0)  # as `load_demo` does: served, not rendered
     ours = world.promise
     make_follow_up(ours, title="Utkast")
     # Renewing these must not trip on 29 February or on the last year a date can hold.
