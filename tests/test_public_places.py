@@ -36,10 +36,10 @@ GOTEBORGS = [
 
 
 def publish(promise: Promise, *names: str) -> None:
-    """The promise's publishers, in the order named (created in the reverse order, so that
-    only their position puts them in it)."""
-    publishers = [Publisher.objects.get_or_create(name=name)[0] for name in reversed(names)]
-    for position, publisher in enumerate(reversed(publishers), start=1):
+    """The promise's publishers, in the order named, each saved before the one it follows
+    (publisher and link alike), so that only their position puts them in that order."""
+    for position, name in reversed(list(enumerate(names, start=1))):
+        publisher = Publisher.objects.get_or_create(name=name)[0]
         PromisePublisher.objects.create(promise=promise, publisher=publisher, position=position)
 
 
