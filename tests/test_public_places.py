@@ -214,6 +214,14 @@ def test_start_page_in_english(client, places):
     assert "Publishers: Malmö stad, Polisen lokalpolisområde Rosengård" in text
 
 
+def test_a_promise_without_a_municipality_is_listed_last(client, places):
+    make_promise("Hela landet", municipalities=(), **years(2026, 2026))
+    response = client.get("/")
+    assert headings(response, 3)[-1] == "Löften utan kommun"
+    assert listed(response)[-1] == "Hela landet 2026"
+    assert listed(client.get("/", {"q": "landet"})) == ["Hela landet 2026"]
+
+
 def test_the_search_folds_case_and_accents_and_orders_as_swedish():
     assert directory.fold("GÖTEBORG Åre") == "goteborg are"
     names = ["Örebro", "Åre", "Älvsbyn", "Ale", "Vårgårda", "Zeta", "Östersund", "Eda"]
