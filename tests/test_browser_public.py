@@ -56,7 +56,7 @@ def test_citizen_goes_from_start_page_to_promise_to_follow_up_to_pdf(
     page.get_by_role("button", name="Sök", exact=True).click()
     expect(page.get_by_role("heading", name="Löften som matchar ”goteborg”")).to_be_visible()
     expect(
-        page.get_by_text("Utgivare: Göteborgs Stad, Polisen lokalpolisområde Hisingen")
+        page.get_by_text("Utgivare: Göteborgs Stad · Polisen, lokalpolisområde Hisingen")
     ).to_be_visible()
     check_page(page)
 

@@ -51,11 +51,11 @@ def years(start: int, end: int) -> dict:
 def places():
     """Promises in four municipalities of three counties, one of them joint."""
     backa = make_promise("Hisings Backa", name="tryggare Backa", **years(2024, 2025))
-    publish(backa, "Göteborgs Stad", "Polisen lokalpolisområde Hisingen")
+    publish(backa, "Göteborgs Stad", "Polisen, lokalpolisområde Hisingen")
     older = make_promise("Hisings Backa", name="tryggare Backa förr", **years(2021, 2022))
     angered = make_promise("Angered", name="ett lugnare Angered", **years(2023, 2023))
     rosengard = make_promise("Rosengård", municipalities=(MALMO,), **years(2024, 2026))
-    publish(rosengard, "Malmö stad", "Polisen lokalpolisområde Rosengård")
+    publish(rosengard, "Malmö stad", "Polisen, lokalpolisområde Rosengård")
     vivalla = make_promise("Vivalla", municipalities=(OREBRO,), **years(2025, 2026))
     joint = make_promise("Sjuhärad", municipalities=(BORAS, GOTEBORG), **years(2022, 2024))
     return {
@@ -104,9 +104,9 @@ def test_start_page_lists_promises_by_county_then_municipality_newest_first(clie
     # Publishers by their position on the promise.
     assert (
         "Hisings Backa 2024-2025 tryggare Backa "
-        "Utgivare: Göteborgs Stad, Polisen lokalpolisområde Hisingen"
+        "Utgivare: Göteborgs Stad · Polisen, lokalpolisområde Hisingen"
     ) in text
-    assert "Utgivare: Malmö stad, Polisen lokalpolisområde Rosengård" in text
+    assert "Utgivare: Malmö stad · Polisen, lokalpolisområde Rosengård" in text
     body = response.content.decode()
     goteborg = Municipality.objects.get(code=GOTEBORG)
     assert f'<a href="{goteborg.get_absolute_url()}">Göteborg</a>' in body
@@ -211,7 +211,7 @@ def test_start_page_in_english(client, places):
     assert "Search by municipality, area or county" in text
     assert "Promises matching “skåne”" in text or 'Promises matching "skåne"' in text
     assert "1 promise found." in text
-    assert "Publishers: Malmö stad, Polisen lokalpolisområde Rosengård" in text
+    assert "Publishers: Malmö stad · Polisen, lokalpolisområde Rosengård" in text
 
 
 def test_a_promise_without_a_municipality_is_listed_last(client, places):
@@ -305,7 +305,7 @@ def test_start_page_costs_the_same_queries_for_a_handful_and_for_300_promises(cl
     assert body.count('class="place-entry"') == 300 + 7
     assert body.count('class="place__name"') == 290
     assert len(headings(client.get("/"), 3)) == 21
-    assert "Utgivare: Kommunen i riket, Polisen i riket" in text_of(client.get("/"))
+    assert "Utgivare: Kommunen i riket · Polisen i riket" in text_of(client.get("/"))
     searched, body = queries_of(client, "/", {"q": "göteborg"})
     assert searched == few
     # Göteborg's own four (the joint one under Borås too) and the one of the 300 there.
@@ -321,7 +321,7 @@ def test_municipality_page_lists_its_promises_with_renewals_in_a_chain(client):
     third = make_promise(
         "Hisings Backa", name="tryggare Backa", previous=second, **years(2024, 2025)
     )
-    publish(third, "Göteborgs Stad", "Polisen lokalpolisområde Hisingen")
+    publish(third, "Göteborgs Stad", "Polisen, lokalpolisområde Hisingen")
     angered = make_promise("Angered", **years(2023, 2024))
     # A promise of Göteborg renewing one of Malmö's: a chain of its own, naming what it renews.
     elsewhere = make_promise("Rosengård", municipalities=(MALMO,), **years(2019, 2020))
@@ -344,7 +344,7 @@ def test_municipality_page_lists_its_promises_with_renewals_in_a_chain(client):
     assert "3 löften, vart och ett förnyar det föregående, det senaste först." in text
     assert (
         "Medborgarlöfte Hisings Backa 2024-2025 tryggare Backa · 1 januari 2024 – "
-        "31 december 2025 Utgivare: Göteborgs Stad, Polisen lokalpolisområde Hisingen "
+        "31 december 2025 Utgivare: Göteborgs Stad · Polisen, lokalpolisområde Hisingen "
         "Förnyar: Medborgarlöfte Hisings Backa 2022-2023"
     ) in text
     assert "Förnyar: Medborgarlöfte Rosengård 2019-2020" in text
