@@ -165,6 +165,7 @@ def build() -> World:
         "period_id": [str(ours.periods.order_by("-pk").first().pk), str(period.pk)],
         "sub_promise_id": [str(world.breakfasts.pk), str(sub.pk)],
         "slug": [ours.slug, theirs.slug],
+        "code": ["1480", "2321"],  # a municipality with promises, one without
         "pk": [str(ours.follow_ups.order_by("-pk").first().pk), str(theirs.follow_ups.get().pk)],
         "token": ["abc"],
         "uidb64": ["MQ"],
