@@ -8,7 +8,7 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker test setup demo install lock lint format messages bench loadtest loadtest-public mutate mutate-hand clean
+.PHONY: run serve worker test check-standards setup demo install lock lint format messages bench loadtest loadtest-public mutate mutate-hand clean
 
 # The demo's operator, in every header and footer, unless the environment names another. A
 # real site sets its own DJANGO_OWNER_* (docs/settings.md); without them it shows a neutral
@@ -42,6 +42,13 @@ worker: install
 TEST_PROCESSES ?= 2
 test: setup
 	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+
+# The open data against the published standards, offline: the DCAT catalogue against the EU's
+# DCAT-AP 3.0.1 SHACL shapes (tests/standards/), the API against its OpenAPI description.
+# Part of `make test` too.
+check-standards: install
+	DJANGO_DEBUG=true $(BIN)/pytest -p no:xdist -q tests/test_dcat_shacl.py \
+		tests/test_public_opendata.py -k 'shacl or openapi'
 
 # Synthetic data at one promise (S), national scale (L) and big promises (M, XL); prints a
 # table, writes bench/results/latest.json and the table into bench/README.md (between the

@@ -91,8 +91,8 @@ def measure(database: Path, case: str) -> dict:
 
     from bench import scenarios
     from followup.models import StatusReport
-    from lofte.exports import prepare_export
     from lofte.models import ExportJob, Promise
+    from lofte.spreadsheets.exports import prepare_export
 
     where, fmt = case.split("-")
     settings.EXPORT_INLINE_MAX_ROWS = 10**6

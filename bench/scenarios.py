@@ -106,8 +106,8 @@ def admin_start_page(workdir: Path):
 def _coordinator(slug: str | None = None, role: str = "samordnare"):
     """The coordinator of one promise (the measured one unless named), and of no other
     (others may add their own `role`'s to more promises)."""
+    from lofte.accounts.roles import ensure_coordinator_group
     from lofte.models import Promise
-    from lofte.roles import ensure_coordinator_group
 
     slug = slug or PROMISE
     User = get_user_model()

@@ -104,8 +104,8 @@ def build(users: int) -> dict:
     from django.utils import timezone
 
     from followup.models import ReportingPeriod
+    from lofte.accounts.roles import ensure_coordinator_group
     from lofte.models import FocusArea, Promise, Responsibility, SubPromise
-    from lofte.roles import ensure_coordinator_group
     from parties.models import Membership, Partner
 
     call_command("migrate", verbosity=0)

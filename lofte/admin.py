@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from .admin_scope import (
+from .accounts.roles import add_coordinator
+from .admin_tools.scope import (
     ScopedAdmin,
     ScopedHistoryAdmin,
     ScopedImportExportMixin,
@@ -19,8 +20,7 @@ from .admin_scope import (
 )
 from .mail import retry_failed_email
 from .models import Commitment, FocusArea, OutgoingEmail, Promise, Responsibility, SubPromise
-from .resources import SubPromiseResource
-from .roles import add_coordinator
+from .spreadsheets.resources import SubPromiseResource
 
 
 class FocusAreaInline(ScopedStackedInline):

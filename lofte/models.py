@@ -26,7 +26,7 @@ class County(models.Model):
     """A län, by its official two-digit code (SCB)."""
 
     code = models.CharField(_("code"), max_length=2, primary_key=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[single_line])
     geonames_id = models.PositiveIntegerField(_("GeoNames id"))
 
     class Meta:
@@ -65,7 +65,7 @@ class Municipality(models.Model):
     in the table by every `migrate` (lofte/places.py)."""
 
     code = models.CharField(_("municipality code"), max_length=4, primary_key=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name"), max_length=60, validators=[single_line])
     county = models.ForeignKey(
         County, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("county")
     )
@@ -526,7 +526,8 @@ class OutgoingEmail(Job):
 
 
 class PendingImport(models.Model):
-    """An uploaded import file between its preview and its confirmation (lofte/imports.py).
+    """An uploaded import file between its preview and its confirmation
+    (lofte/spreadsheets/imports.py).
 
     Kept in the database, so that any app server can confirm what another previewed; only
     the uploader's signed token names it, and it is removed when imported or abandoned.
@@ -556,7 +557,8 @@ class ExportJobQuerySet(models.QuerySet):
 
 
 class ExportJob(Job):
-    """An admin export too big to make within a request, prepared by a worker (lofte/exports.py).
+    """An admin export too big to make within a request, prepared by a worker
+    (lofte/spreadsheets/exports.py).
 
     It records what the coordinator asked for (the list's filters and the export form), and
     then the file, which is deleted EXPORT_FILE_MAX_AGE seconds after it is made.
@@ -620,7 +622,8 @@ class ExportJob(Job):
 
 class MailThrottle(models.Model):
     """How many times one mailbox, or one client, has asked for mail in the current window
-    (lofte/throttle.py). In the database, so that every server process counts together.
+    (lofte/accounts/throttle.py). In the database, so that every server process counts
+    together.
 
     The key is an HMAC of the address or client address, never the address itself.
     """

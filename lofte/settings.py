@@ -193,10 +193,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
-# Seconds a one-time login link sent by email stays valid (lofte/login_links.py).
+# Seconds a one-time login link sent by email stays valid (lofte/accounts/login_links.py).
 LOGIN_LINK_MAX_AGE = env_int("LOGIN_LINK_MAX_AGE", 15 * 60)
-# Login links and password resets together (lofte/throttle.py): at most this many requests
-# per email address, and per client, in a window of this many seconds; then 429.
+# Login links and password resets together (lofte/accounts/throttle.py): at most this many
+# requests per email address, and per client, in a window of this many seconds; then 429.
 MAIL_THROTTLE_PER_ADDRESS = env_int("DJANGO_MAIL_THROTTLE_PER_ADDRESS", 3)
 MAIL_THROTTLE_PER_CLIENT = env_int("DJANGO_MAIL_THROTTLE_PER_CLIENT", 10)
 MAIL_THROTTLE_WINDOW = env_int("DJANGO_MAIL_THROTTLE_WINDOW", 15 * 60)
@@ -231,7 +231,7 @@ def client_address_settings(proxies: int) -> dict:
 
 
 # The number of reverse proxies in front of the app servers (1 for compose.yaml's Caddy).
-# The login lockout (axes) and the mail throttling (lofte/throttle.py) both take the
+# The login lockout (axes) and the mail throttling (lofte/accounts/throttle.py) both take the
 # client's address from axes with these settings.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 globals().update(client_address_settings(TRUSTED_PROXY_COUNT))
@@ -395,8 +395,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # An upload waits for its confirmation in the database, bound to its uploader
-# (lofte/imports.py), not in a temp folder that the confirmation form names a file in.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "lofte.imports.DatabaseStorage"
+# (lofte/spreadsheets/imports.py), not in a temp folder that the confirmation form names a
+# file in.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "lofte.spreadsheets.imports.DatabaseStorage"
 # Refused before parsing: a larger file, or a spreadsheet that unpacks to more (bytes).
 IMPORT_MAX_FILE_SIZE = env_int("DJANGO_IMPORT_MAX_FILE_SIZE", 5 * 1024 * 1024)
 IMPORT_MAX_EXPANDED_SIZE = env_int("DJANGO_IMPORT_MAX_EXPANDED_SIZE", 25 * 1024 * 1024)

@@ -4,7 +4,7 @@ from django.urls import include, path
 from followup.review.start import start_page
 
 from . import views
-from .admin_scope import view_on_site
+from .admin_tools.scope import view_on_site
 
 admin.site.site_header = "Medborgarlöften"
 admin.site.site_title = "Medborgarlöften"
@@ -21,7 +21,7 @@ urlpatterns = [
     # Admin opens on what needs doing (followup/review/start.py), not on a list of models.
     path("admin/", admin.site.admin_view(start_page), name="admin_start"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("lofte.login_links")),
+    path("accounts/", include("lofte.accounts.login_links")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("rapportering/", include("followup.portal.urls")),
     path("uppfoljning/", include("followup.document.urls")),

@@ -21,7 +21,7 @@ UNTESTED = {"survived", "no tests", "suspicious", "timeout"}
 
 def equivalent() -> dict[str, str]:
     """The mutants listed as equivalent, each with its reason: `equivalent.txt` and one file
-    a module in `equivalent/` (`equivalent/lofte.resources.txt`)."""
+    a module in `equivalent/` (`equivalent/lofte.spreadsheets.resources.txt`)."""
     reasons = {}
     files = [HERE / "equivalent.txt", *sorted((HERE / "equivalent").glob("*.txt"))]
     for path in files:

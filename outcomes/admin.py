@@ -9,7 +9,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
-from lofte.admin_scope import (
+from lofte.admin_tools.scope import (
     ScopedHistoryAdmin,
     ScopedImportExportMixin,
     ScopedTabularInline,

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
-from lofte.resources import ScopedForeignKeyWidget, ScopedResource
+from lofte.spreadsheets.resources import ScopedForeignKeyWidget, ScopedResource
 
 from .models import FIRST_YEAR, LAST_YEAR, Indicator, IndicatorValue
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
-from lofte.admin_scope import ScopedAdmin, ScopedImportExportMixin, ScopedTabularInline
+from lofte.admin_tools.scope import ScopedAdmin, ScopedImportExportMixin, ScopedTabularInline
 from lofte.validators import single_line
 from parties.invitations import send_invitation
 

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from import_export import fields
 
-from lofte.resources import LIST_SEPARATOR, ScopedResource, split_names
+from lofte.spreadsheets.resources import LIST_SEPARATOR, ScopedResource, split_names
 
 from .models import Partner
 

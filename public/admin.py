@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from lofte.admin_scope import TextLimitsMixin
+from lofte.admin_tools.scope import TextLimitsMixin
 
 from .models import AccessibilityStatement
 

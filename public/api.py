@@ -4,11 +4,15 @@ Plain JsonResponse views: three resources do not need a framework. Ids are the d
 primary keys and the promise's slug, which never change once published.
 """
 
+import re
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from lofte.models import Municipality
 from outcomes.data import outcomes_for
 
 from . import data
@@ -16,6 +20,7 @@ from .caching import cached_for_promise
 from .openapi import openapi_description
 
 PAGE_SIZE = 50
+MUNICIPALITY_CODE = re.compile(r"[0-9]{4}")
 
 
 def _json(payload: dict, *, status: int = 200) -> JsonResponse:
@@ -46,7 +51,22 @@ def _follow_up(request: HttpRequest, follow_up, slug: str, latest: bool) -> dict
     }
 
 
-def _promise_summary(request: HttpRequest, promise, progress, follow_ups) -> dict:
+def _municipality(municipality) -> dict:
+    county = municipality.county
+    return {
+        "code": municipality.code,
+        "name": municipality.name,
+        "county": {"code": county.code, "name": county.name},
+    }
+
+
+def _publisher(publisher) -> dict:
+    return {"name": publisher.name, "url": publisher.url or None}
+
+
+def _promise_summary(
+    request: HttpRequest, promise, progress, follow_ups, municipalities, publishers
+) -> dict:
     return {
         "id": promise.pk,
         "slug": promise.slug,
@@ -56,6 +76,8 @@ def _promise_summary(request: HttpRequest, promise, progress, follow_ups) -> dic
         "starts_on": promise.starts_on.isoformat(),
         "ends_on": promise.ends_on.isoformat(),
         "previous_id": promise.previous_id,
+        "municipalities": [_municipality(municipality) for municipality in municipalities],
+        "publishers": [_publisher(publisher) for publisher in publishers],
         "url": request.build_absolute_uri(reverse("public:api_promise", args=[promise.slug])),
         "html_url": request.build_absolute_uri(reverse("public:promise", args=[promise.slug])),
         "progress": _progress(progress),
@@ -76,18 +98,40 @@ def index(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _municipality_filter(code: str | None) -> str | None:
+    """Why `?municipality=` cannot be used, or None if it can (or is not given)."""
+    if code is None:
+        return None
+    if not MUNICIPALITY_CODE.fullmatch(code):
+        return "municipality must be a municipality's four-digit code, e.g. 1480."
+    if not Municipality.objects.filter(pk=code).exists():
+        return f"No municipality has the code {code}."
+    return None
+
+
 @require_safe
 def promises(request: HttpRequest) -> JsonResponse:
-    """Every promise, newest first, a page at a time."""
-    page = Paginator(data.public_promises(), PAGE_SIZE).get_page(request.GET.get("page"))
+    """Every promise, newest first, a page at a time; those of one municipality with
+    `?municipality=<code>`."""
+    code = request.GET.get("municipality")
+    problem = _municipality_filter(code)
+    if problem:
+        return _json({"detail": problem}, status=400)
+    promises = data.public_promises()
+    if code is not None:
+        promises = promises.filter(municipalities=code)
+    page = Paginator(promises, PAGE_SIZE).get_page(request.GET.get("page"))
     on_page = list(page.object_list)
     ids = [promise.pk for promise in on_page]
     progress = data.progress_of(ids) if ids else {}
     follow_ups = data.follow_ups_of(ids)
+    municipalities = data.municipalities_of(ids)
+    publishers = data.publishers_of(ids)
 
     def link(number):
-        url = reverse("public:api_promises")
-        return request.build_absolute_uri(f"{url}?page={number}")
+        query = {"municipality": code} if code is not None else {}
+        url = reverse("public:api_promises") + "?" + urlencode({**query, "page": number})
+        return request.build_absolute_uri(url)
 
     return _json(
         {
@@ -101,6 +145,8 @@ def promises(request: HttpRequest) -> JsonResponse:
                     promise,
                     progress.get(promise.pk, data.Progress()),
                     follow_ups[promise.pk],
+                    municipalities[promise.pk],
+                    publishers[promise.pk],
                 )
                 for promise in on_page
             ],
@@ -129,7 +175,14 @@ def promise(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _promise_body(request: HttpRequest, promise) -> dict:
     view = data.promise_view(promise)
-    body = _promise_summary(request, view.promise, view.progress, view.follow_ups)
+    body = _promise_summary(
+        request,
+        view.promise,
+        view.progress,
+        view.follow_ups,
+        data.municipalities_of([promise.pk])[promise.pk],
+        data.publishers_of([promise.pk])[promise.pk],
+    )
     body.update(
         {
             "text": view.promise.text,

@@ -15,7 +15,16 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from followup.models import FollowUp, ReportFigure, ReportingPeriod, StatusReport
-from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+from lofte.models import (
+    Commitment,
+    FocusArea,
+    Municipality,
+    Promise,
+    PromisePublisher,
+    Responsibility,
+    SubPromise,
+)
+from parties.models import Publisher
 
 Status = StatusReport.Status
 
@@ -82,6 +91,37 @@ def get_promise(slug: str) -> Promise:
     if promise is None:
         raise Http404
     return promise
+
+
+def municipalities_of(promise_ids: list[int]) -> dict[int, list[Municipality]]:
+    """Each promise's municipalities in alphabetical order, with their counties, in one query
+    (none if no ids)."""
+    places = defaultdict(list)
+    if promise_ids:
+        links = (
+            Promise.municipalities.through.objects.filter(promise__in=promise_ids)
+            .select_related("municipality__county")
+            .order_by("municipality__name")  # unique (tests/test_places.py)
+        )
+        for link in links:
+            places[link.promise_id].append(link.municipality)
+    return places
+
+
+def publishers_of(promise_ids: list[int]) -> dict[int, list[Publisher]]:
+    """Each promise's publishers in the promise's order, in one query (none if no ids). Their
+    public fields only: never the logo's bytes."""
+    publishers = defaultdict(list)
+    if promise_ids:
+        links = (
+            PromisePublisher.objects.filter(promise__in=promise_ids)
+            .select_related("publisher")
+            .only("promise_id", "publisher__name", "publisher__url", "publisher__email")
+            .order_by("position", "pk")
+        )
+        for link in links:
+            publishers[link.promise_id].append(link.publisher)
+    return publishers
 
 
 # Raw SQL: the ORM took longer to compile this query (four correlated aggregates) than the

@@ -19,6 +19,11 @@ STRING = {"type": "string"}
 DATE = {"type": "string", "format": "date"}
 ID = {"type": "integer", "minimum": 1}
 NULLABLE_URL = {"type": ["string", "null"], "format": "uri"}
+MUNICIPALITY_CODE = {
+    "type": "string",
+    "pattern": "^[0-9]{4}$",
+    "description": "The municipality's official four-digit code (SCB's kommunkod), e.g. 1480.",
+}
 STATUS = {
     "type": "string",
     "enum": ["done", "partly_done", "in_progress", "not_started", "not_done"],
@@ -46,6 +51,20 @@ SCHEMAS = {
             "pdf_url": NULLABLE_URL,
         }
     ),
+    "County": _object(
+        {
+            "code": {"type": "string", "pattern": "^[0-9]{2}$", "description": "SCB's code."},
+            "name": STRING,
+        }
+    ),
+    "Municipality": _object(
+        {
+            "code": MUNICIPALITY_CODE,
+            "name": STRING,
+            "county": _ref("County"),
+        }
+    ),
+    "Publisher": _object({"name": STRING, "url": NULLABLE_URL}),
     "PromiseSummary": _object(
         {
             "id": ID,
@@ -56,6 +75,16 @@ SCHEMAS = {
             "starts_on": DATE,
             "ends_on": DATE,
             "previous_id": {"type": ["integer", "null"]},
+            "municipalities": {
+                "type": "array",
+                "items": _ref("Municipality"),
+                "description": "Where the promise is made, by name; several for a joint promise.",
+            },
+            "publishers": {
+                "type": "array",
+                "items": _ref("Publisher"),
+                "description": "Who publishes the promise, in the promise's order.",
+            },
             "url": {"type": "string", "format": "uri"},
             "html_url": {"type": "string", "format": "uri"},
             "progress": _ref("Progress"),
@@ -181,10 +210,11 @@ def openapi_description(server_url: str) -> dict:
         "openapi": "3.1.0",
         "info": {
             "title": "Medborgarlöften – öppet API",
-            "version": "1.0.0",
+            "version": "1.1.0",
             "description": (
-                "Read-only: citizen promises, their focus areas, commitments, sub-promises, "
-                "reporting rounds, approved statuses and figures, and published follow-ups. "
+                "Read-only: citizen promises, where they are made and who publishes them, "
+                "their focus areas, commitments, sub-promises, reporting rounds, approved "
+                "statuses and figures, and published follow-ups. "
                 "No personal data."
             ),
             "license": {"name": "CC0 1.0", "identifier": "CC0-1.0"},
@@ -208,9 +238,19 @@ def openapi_description(server_url: str) -> dict:
                             "in": "query",
                             "required": False,
                             "schema": {"type": "integer", "minimum": 1},
-                        }
+                        },
+                        {
+                            "name": "municipality",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only the promises made in this municipality.",
+                            "schema": MUNICIPALITY_CODE,
+                        },
                     ],
-                    "responses": {"200": _json_response("A page of promises", "PromiseList")},
+                    "responses": {
+                        "200": _json_response("A page of promises", "PromiseList"),
+                        "400": _json_response("Not a municipality's code", "Error"),
+                    },
                 }
             },
             "/promises/{slug}/": {

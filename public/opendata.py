@@ -19,8 +19,6 @@ from lofte.owner import get_owner
 from . import data
 
 LICENSE = "http://creativecommons.org/publicdomain/zero/1.0/"
-# Who publishes the catalogue. The site's sender address is its contact point until an
-# owner can be configured.
 # Cells a spreadsheet would run as a formula get a leading apostrophe, as our exports do.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -192,22 +190,86 @@ def csvw_metadata(request: HttpRequest, view: data.PromiseView) -> dict:
 
 
 # --- DCAT-AP-SE ---------------------------------------------------------------------------
+#
+# The catalogue passes the EU's DCAT-AP 3.0.1 SHACL shapes (tests/test_dcat_shacl.py, offline).
+# The shapes check the class of every value, and neither they nor a harvester can look up a
+# GeoNames place or a concept of an EU vocabulary, so each node says what it is: a licence is
+# a dct:LicenseDocument, a municipality a dct:Location with its name and code, a theme a
+# skos:Concept in its scheme.
 
 DCAT_CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "schema": "http://schema.org/",
 }
-FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-THEME_GOVERNMENT = "http://publications.europa.eu/resource/authority/data-theme/GOVE"
-LANG_SWEDISH = "http://publications.europa.eu/resource/authority/language/SWE"
+EU_VOCABULARY = "http://publications.europa.eu/resource/authority/"
+MEDIA_TYPE = "http://www.iana.org/assignments/media-types/"
 
 
 def literal(text: str, language: str = "sv") -> dict:
     return {"@value": text, "@language": language}
+
+
+def _in_vocabulary(vocabulary: str, code: str, node_type: str) -> dict:
+    """A concept of one of the EU's vocabularies (language, file-type, data-theme)."""
+    return {
+        "@id": f"{EU_VOCABULARY}{vocabulary}/{code}",
+        "@type": node_type,
+        "skos:inScheme": {"@id": EU_VOCABULARY + vocabulary},
+    }
+
+
+def _licence() -> dict:
+    return {"@id": LICENSE, "@type": "dcterms:LicenseDocument"}
+
+
+def _swedish() -> dict:
+    return _in_vocabulary("language", "SWE", "dcterms:LinguisticSystem")
+
+
+def _document(url: str) -> dict:
+    return {"@id": url, "@type": "foaf:Document"}
+
+
+def _theme() -> dict:
+    theme = _in_vocabulary("data-theme", "GOVE", "skos:Concept")
+    theme["skos:prefLabel"] = literal("Regeringen och den offentliga sektorn")
+    return theme
+
+
+def place(municipality) -> dict:
+    """A municipality as the place a dataset covers: its GeoNames IRI (DCAT-AP-SE's advice),
+    its name and its official code."""
+    return {
+        "@id": municipality.spatial_iri,
+        "@type": "dcterms:Location",
+        "skos:prefLabel": literal(municipality.name),
+        "dcterms:identifier": municipality.code,
+    }
+
+
+def agent(start: str, publisher) -> dict:
+    """A publisher of a promise, under an IRI of the site (it has no page of its own)."""
+    node = {
+        "@id": f"{start}#utgivare-{publisher.pk}",
+        "@type": "foaf:Agent",
+        "foaf:name": literal(publisher.name),
+    }
+    if publisher.url:
+        node["foaf:homepage"] = _document(publisher.url)
+    return node
+
+
+def contact(name: str, email: str) -> dict:
+    # vcard:Kind as well: the shapes ask for that class and know no subclasses.
+    return {
+        "@type": ["vcard:Organization", "vcard:Kind"],
+        "vcard:fn": literal(name),
+        "vcard:hasEmail": {"@id": f"mailto:{email}"},
+    }
 
 
 def _distribution(page: str, url: str, title: str, media_type: str, file_type: str, fragment: str):
@@ -217,34 +279,54 @@ def _distribution(page: str, url: str, title: str, media_type: str, file_type: s
         "dcterms:title": literal(title),
         "dcat:accessURL": {"@id": url},
         "dcat:downloadURL": {"@id": url},
-        "dcat:mediaType": {"@id": f"http://www.iana.org/assignments/media-types/{media_type}"},
-        "dcterms:format": {"@id": FILE_TYPE + file_type},
-        "dcterms:license": {"@id": LICENSE},
+        "dcat:mediaType": {"@id": MEDIA_TYPE + media_type, "@type": "dcterms:MediaType"},
+        "dcterms:format": _in_vocabulary("file-type", file_type, "dcterms:MediaTypeOrExtent"),
+        "dcterms:license": _licence(),
     }
 
 
-def _dataset(request: HttpRequest, promise, publisher: dict, contact: dict) -> dict:
-    """One promise as a DCAT dataset with its CSV, CSVW and API distributions."""
+def _names(names: list[str]) -> str:
+    """Göteborg; Göteborg och Mölndal; Ale, Kungälv och Stenungsund."""
+    return " och ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def _dataset(
+    request: HttpRequest, promise, municipalities: list, publishers: list, site: dict
+) -> dict:
+    """One promise as a DCAT dataset with its CSV, CSVW and API distributions: published by
+    its first publisher (DCAT-AP allows one) and made by all of them, covering its
+    municipalities. A promise that names no publisher is published by the site's owner."""
     page = request.build_absolute_uri(reverse("public:promise", args=[promise.slug]))
     urls = csv_urls(request, promise.slug)
     api = request.build_absolute_uri(reverse("public:api_promise", args=[promise.slug]))
-    return {
+    agents = [agent(site["start"], publisher) for publisher in publishers]
+    contacts = [contact(p.name, p.email) for p in publishers if p.email] or [site["contact"]]
+    where = _names([municipality.name for municipality in municipalities])
+    title = str(promise.title)
+    dataset = {
         "@id": f"{page}#dataset",
         "@type": "dcat:Dataset",
         "dcterms:identifier": promise.slug,
-        "dcterms:title": literal(f"Uppföljning av {promise.title.lower()}"),
+        # "medborgarlöfte Hisings Backa 2024-2025": the place keeps its capitals.
+        "dcterms:title": literal(f"Uppföljning av {title[:1].lower()}{title[1:]}"),
         "dcterms:description": literal(
             f"Dellöften, godkänd status per rapporteringsomgång och rapporterade siffror "
-            f"för medborgarlöftet {promise.area} ({promise.name}). "
-            f"Inga personuppgifter."
+            f"för medborgarlöftet {promise.area} ({promise.name})"
+            + (f" i {where}" if where else "")
+            + ". Inga personuppgifter."
         ),
-        "dcterms:publisher": {"@id": publisher["@id"]},
-        "dcat:contactPoint": contact,
-        "dcat:landingPage": {"@id": page},
-        "dcat:keyword": [literal("medborgarlöfte"), literal("trygghet"), literal(promise.area)],
-        "dcat:theme": {"@id": THEME_GOVERNMENT},
-        "dcterms:language": {"@id": LANG_SWEDISH},
-        "dcterms:spatial": literal(promise.area),
+        "dcterms:publisher": agents[0] if agents else {"@id": site["publisher"]["@id"]},
+        "dcat:contactPoint": contacts,
+        "dcat:landingPage": _document(page),
+        "dcat:keyword": [
+            literal("medborgarlöfte"),
+            literal("trygghet"),
+            literal(promise.area),
+            *[literal(municipality.name) for municipality in municipalities],
+        ],
+        "dcat:theme": _theme(),
+        "dcterms:language": _swedish(),
+        "dcterms:spatial": [place(municipality) for municipality in municipalities],
         "dcterms:temporal": {
             "@type": "dcterms:PeriodOfTime",
             "dcat:startDate": {"@value": promise.starts_on.isoformat(), "@type": "xsd:date"},
@@ -278,39 +360,53 @@ def _dataset(request: HttpRequest, promise, publisher: dict, contact: dict) -> d
             _distribution(page, api, "Löftet i JSON (API)", "application/json", "JSON", "api"),
         ],
     }
+    if agents:
+        dataset["dcterms:creator"] = agents
+    return dataset
 
 
 def dcat_catalog(request: HttpRequest) -> dict:
-    """Every promise as a dataset with its CSV, CSVW and API distributions, in two queries."""
+    """Every promise as a dataset with its CSV, CSVW and API distributions, in three queries.
+    The catalogue itself is published by the site's owner (its operator)."""
     absolute = request.build_absolute_uri
-    catalog_url = absolute(reverse("public:dcat"))
+    start = absolute(reverse("public:start"))
     owner = get_owner()
     publisher = {
-        "@id": absolute(reverse("public:start")) + "#utgivare",
+        "@id": start + "#utgivare",
         "@type": "foaf:Agent",
         "foaf:name": literal(owner.name),
     }
     if owner.url:
-        publisher["foaf:homepage"] = {"@id": owner.url}
-    contact = {
-        "@type": "vcard:Organization",
-        "vcard:fn": literal(owner.name),
-        "vcard:hasEmail": {"@id": f"mailto:{owner.email or settings.DEFAULT_FROM_EMAIL}"},
+        publisher["foaf:homepage"] = _document(owner.url)
+    site = {
+        "start": start,
+        "publisher": publisher,
+        "contact": contact(owner.name, owner.email or settings.DEFAULT_FROM_EMAIL),
     }
+    promises = list(data.public_promises())
+    ids = [promise.pk for promise in promises]
+    municipalities = data.municipalities_of(ids)
+    publishers = data.publishers_of(ids)
     datasets = [
-        _dataset(request, promise, publisher, contact) for promise in data.public_promises()
+        _dataset(request, promise, municipalities[promise.pk], publishers[promise.pk], site)
+        for promise in promises
     ]
     return {
         "@context": DCAT_CONTEXT,
-        "@id": catalog_url,
+        "@id": absolute(reverse("public:dcat")),
         "@type": "dcat:Catalog",
         "dcterms:title": literal("Medborgarlöften: uppföljning"),
         "dcterms:description": literal(
             "Medborgarlöften, deras dellöften och vad som har gjorts enligt godkända rapporter."
         ),
         "dcterms:publisher": publisher,
-        "dcterms:license": {"@id": LICENSE},
-        "dcterms:language": {"@id": LANG_SWEDISH},
-        "foaf:homepage": {"@id": absolute(reverse("public:start"))},
+        "dcterms:license": _licence(),
+        "dcterms:language": _swedish(),
+        "foaf:homepage": _document(start),
+        "dcat:themeTaxonomy": {
+            "@id": EU_VOCABULARY + "data-theme",
+            "@type": "skos:ConceptScheme",
+            "dcterms:title": literal("Data theme", "en"),
+        },
         "dcat:dataset": datasets,
     }

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from followup.models import ReportingPeriod, StatusReport
+from lofte.accounts.roles import ensure_coordinator_group
 from lofte.models import FocusArea, Promise, Responsibility, SubPromise
-from lofte.roles import ensure_coordinator_group
 from parties.models import Membership, Partner
 
 GOTEBORG = "1480"  # the demo's municipality; tests/test_places.py has others

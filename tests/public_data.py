@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from followup.models import FollowUp, ReportFigure, ReportingPeriod, StatusReport
-from lofte.models import Commitment, Promise, SubPromise
+from lofte.models import Commitment, Promise, PromisePublisher, SubPromise
+from parties.models import Publisher
 
 from .conftest import (
     make_focus_area,
@@ -190,3 +191,14 @@ def build_many(promises: int, sub_promises: int) -> None:
         follow_up.state = "published"
         follow_up.published_at = timezone.now()
         follow_up.save()
+
+
+def make_publisher(
+    name: str, *promises: Promise, position: int | None = None, **fields
+) -> Publisher:
+    """A publisher, added to each of these promises' publishers at `position` (last if none)."""
+    publisher = Publisher.objects.create(name=name, **fields)
+    for promise in promises:
+        at = position or promise.publications.count() + 1
+        PromisePublisher.objects.create(promise=promise, publisher=publisher, position=at)
+    return publisher

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from lofte.accounts.roles import COORDINATORS
 from lofte.models import OutgoingEmail
-from lofte.roles import COORDINATORS
 
 from .conftest import make_promise, make_user
 

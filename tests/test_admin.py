@@ -221,7 +221,7 @@ def test_promise_form_accepts_only_own_partners_and_states_text_limits(client, t
 
 
 def test_a_text_without_a_limit_gets_a_plain_text_box(rf, two_promises):
-    from lofte.admin_scope import ScopedAdmin
+    from lofte.admin_tools.scope import ScopedAdmin
     from lofte.models import OutgoingEmail
 
     request = rf.get("/admin/")

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from lofte.admin_scope import MAX_FILTER_CHOICES
+from lofte.admin_tools.scope import MAX_FILTER_CHOICES
 
 from .conftest import (
     make_coordinator,

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import Reminder, StatusReport
+from lofte.accounts.roles import ensure_coordinator_group
 from lofte.models import ExportJob
-from lofte.roles import ensure_coordinator_group
 from parties.models import Membership
 
 from .conftest import (

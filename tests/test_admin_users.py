@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from lofte.roles import COORDINATORS
+from lofte.accounts.roles import COORDINATORS
 
 from .conftest import make_coordinator, make_promise, make_user
 

@@ -20,9 +20,9 @@ from import_export.admin import ExportMixin
 from openpyxl.worksheet import _writer as openpyxl_writer
 
 from followup.models import Contribution, StatusReport
-from lofte import exports, spreadsheets
 from lofte.models import ExportJob, Promise, SubPromise
-from lofte.resources import FORMULA_STARTS
+from lofte.spreadsheets import exports, writers
+from lofte.spreadsheets.resources import FORMULA_STARTS
 from outcomes.models import Indicator, IndicatorValue
 from parties.models import Partner
 
@@ -226,7 +226,7 @@ def test_cells_of_every_kind_are_written_as_tablib_wrote_them():
     ]
     before = tablib.Dataset(*rows, headers=headers).export("xlsx")
     after = io.BytesIO()
-    spreadsheets.write_xlsx(headers, rows, after)
+    writers.write_xlsx(headers, rows, after)
     assert cells(sheet_of(after.getvalue())) == cells(sheet_of(before))
     assert looks(sheet_of(after.getvalue())) == looks(sheet_of(before))
 
@@ -310,7 +310,7 @@ def test_a_csv_export_is_streamed_with_its_swedish_file_name(client, backa):
 
 
 def test_a_big_csv_comes_in_pieces(client, monkeypatch):
-    monkeypatch.setattr(spreadsheets, "CSV_PIECE", 200)
+    monkeypatch.setattr(writers, "CSV_PIECE", 200)
     promise = make_promise()
     make_rows(promise, 30)
     client.force_login(make_coordinator(promise))

@@ -184,7 +184,7 @@ def test_indicator_rows_give_result_target_and_share_or_a_dash_for_each_missing_
     make_sub_promise(area, partner, title="Utan indikator")
     period = make_period(promise, is_open=False)
     now = timezone.now()
-    for sub, figures in [(halfway, [("Utdelade frukostar, cirka", 1000)]), (no_figure, [])]:
+    for sub, figures in [(halfway, [("Utdelade frukostar, cirka", 1500)]), (no_figure, [])]:
         report = make_report(
             sub, period, status="done", state="approved", submitted_at=now, reviewed_at=now
         )
@@ -199,7 +199,7 @@ def test_indicator_rows_give_result_target_and_share_or_a_dash_for_each_missing_
 
     rows = [(r.number, r.title, r.label, r.result, r.target, r.share) for r in document.indicators]
     assert rows == [
-        ("1.1", "Frukost", "Utdelade frukostar", "1\xa0000\xa0st", "2\xa0000\xa0st", "50\xa0%"),
+        ("1.1", "Frukost", "Utdelade frukostar", "1\xa0500\xa0st", "2\xa0000\xa0st", "75\xa0%"),
         ("1.2", "Ej rapporterat", "Utdelade frukostar", "–", "100\xa0st", "–"),
         ("1.3", "Utan siffra", "Utdelade frukostar", "–", "100\xa0st", "–"),
         ("1.4", "Utan mål", "Utdelade frukostar", "40\xa0st", "–", "–"),

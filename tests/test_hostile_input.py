@@ -180,7 +180,7 @@ def test_refused_input_is_a_bad_request_logged_once_with_its_reason(admin_client
 def test_an_id_the_column_cannot_hold_names_nothing(field, value, found):
     from django.http import Http404
 
-    from lofte.admin_scope import _valid_id
+    from lofte.admin_tools.scope import _valid_id
 
     if found:
         assert str(_valid_id(field, value)) == value

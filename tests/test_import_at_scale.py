@@ -1,9 +1,9 @@
 """Imports cost a few queries a file, not a dozen a row, through admin's preview and confirm.
 
 The sub-promise and status-report imports read what a file names up front, check the
-models' rules in Python and save in bulk with history (lofte/bulk_import.py). These tests
-hold them to fixed query budgets at two sizes and check that they still do what they did:
-all or nothing, bad rows named, other promises refused, history kept.
+models' rules in Python and save in bulk with history (lofte/spreadsheets/bulk_import.py).
+These tests hold them to fixed query budgets at two sizes and check that they still do what
+they did: all or nothing, bad rows named, other promises refused, history kept.
 """
 
 import pytest
@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from followup.models import StatusReport
-from lofte.bulk_import import check_constraints
 from lofte.models import Responsibility, SubPromise
+from lofte.spreadsheets.bulk_import import check_constraints
 
 from .conftest import (
     make_coordinator,

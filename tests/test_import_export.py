@@ -179,7 +179,7 @@ def test_confirming_a_file_with_errors_still_imports_nothing(data):
     """Even without the preview step, one invalid row rolls back the whole file."""
     import tablib
 
-    from lofte.resources import SubPromiseResource
+    from lofte.spreadsheets.resources import SubPromiseResource
 
     dataset = tablib.Dataset().load(
         SUB_HEADER

@@ -17,7 +17,7 @@ from django.utils import timezone
 from followup.models import Contribution, ReportingPeriod
 from followup.review.resources import StatusReportResource
 from lofte.models import FocusArea, Responsibility, SubPromise
-from lofte.resources import SubPromiseResource
+from lofte.spreadsheets.resources import SubPromiseResource
 from parties.models import Partner
 
 from .conftest import (

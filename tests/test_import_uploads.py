@@ -179,7 +179,7 @@ def test_every_import_admin_binds_its_uploads():
     from django.contrib import admin
     from import_export.admin import ImportMixin
 
-    from lofte.imports import BoundConfirmImportForm, LimitedImportForm
+    from lofte.spreadsheets.imports import BoundConfirmImportForm, LimitedImportForm
 
     importing = [a for a in admin.site._registry.values() if isinstance(a, ImportMixin)]
     assert len(importing) == 4

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from lofte.login_links import _user_for_link, login_link_tokens
+from lofte.accounts.login_links import _user_for_link, login_link_tokens
 
 from .conftest import make_partner, make_reporter, make_user
 

@@ -168,7 +168,7 @@ def test_requests_counted_by_another_server_process_throttle_this_one(client, se
     settings.MAIL_THROTTLE_PER_ADDRESS = 3
     code = (
         "from django.test import RequestFactory\n"
-        "from lofte.throttle import throttle_mail\n"
+        "from lofte.accounts.throttle import throttle_mail\n"
         "request = RequestFactory().post('/', REMOTE_ADDR='192.0.2.10')\n"
         "print([throttle_mail(request, 'anna@example.org') for _ in range(3)])\n"
     )

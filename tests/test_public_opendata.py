@@ -2,6 +2,7 @@
 description, and the DCAT-AP-SE catalogue."""
 
 import csv
+import datetime
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -12,22 +13,52 @@ from django.urls import reverse
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
-from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import RDF
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS
 
-from .conftest import make_partner, make_promise, make_sub_promise
+from lofte.models import Promise
+from public import api
+
+from .conftest import GOTEBORG, make_partner, make_promise, make_sub_promise
 from .document_data import make_follow_up
-from .public_data import build_many, build_world
+from .public_data import build_many, build_world, make_publisher
 
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+STOCKHOLM = "0180"
+GEONAMES_GOTEBORG = URIRef("http://sws.geonames.org/2711533")
+GEONAMES_STOCKHOLM = URIRef("http://sws.geonames.org/2673723")
 
 
 @pytest.fixture
 def world():
     return build_world()
+
+
+@pytest.fixture
+def two_places(world) -> tuple[Promise, Promise]:
+    """Backa in Göteborg, published by the city and the police (added in the other order);
+    Järva in Stockholm, published by Stockholms stad alone, which gives an email address."""
+    make_publisher("Polisen, lokalpolisområde Hisingen", world.promise, position=2)
+    make_publisher(
+        "Göteborgs Stad",
+        world.promise,
+        position=1,
+        municipality_id=GOTEBORG,
+        url="https://goteborg.se",
+    )
+    jarva = make_promise("Järva", municipalities=(STOCKHOLM,), starts_on=datetime.date(2025, 1, 1))
+    make_publisher(
+        "Stockholms stad",
+        jarva,
+        municipality_id=STOCKHOLM,
+        url="https://start.stockholm",
+        email="info@stockholm.se",
+    )
+    return world.promise, jarva
 
 
 def rows_of(response) -> list[dict]:
@@ -194,6 +225,98 @@ def test_api_ids_are_stable_across_renewal(client, world):
     assert body["previous_id"] == world.promise.pk
 
 
+def test_api_promise_names_its_own_municipalities_and_publishers(client, two_places, openapi):
+    backa, jarva = two_places
+    listing = client.get(reverse("public:api_promises")).json()
+    assert_matches(openapi, "PromiseList", listing)
+    summaries = {promise["slug"]: promise for promise in listing["results"]}
+    goteborg = {
+        "code": "1480",
+        "name": "Göteborg",
+        "county": {"code": "14", "name": "Västra Götalands län"},
+    }
+    stockholm = {
+        "code": "0180",
+        "name": "Stockholm",
+        "county": {"code": "01", "name": "Stockholms län"},
+    }
+    backa_publishers = [
+        {"name": "Göteborgs Stad", "url": "https://goteborg.se"},
+        {"name": "Polisen, lokalpolisområde Hisingen", "url": None},
+    ]
+    jarva_publishers = [{"name": "Stockholms stad", "url": "https://start.stockholm"}]
+    assert summaries[backa.slug]["municipalities"] == [goteborg]
+    assert summaries[backa.slug]["publishers"] == backa_publishers
+    assert summaries[jarva.slug]["municipalities"] == [stockholm]
+    assert summaries[jarva.slug]["publishers"] == jarva_publishers
+    for promise, municipality, publishers in [
+        (backa, goteborg, backa_publishers),
+        (jarva, stockholm, jarva_publishers),
+    ]:
+        body = client.get(reverse("public:api_promise", args=[promise.slug])).json()
+        assert_matches(openapi, "Promise", body)
+        assert body["municipalities"] == [municipality]
+        assert body["publishers"] == publishers
+
+
+def test_api_lists_a_joint_promises_municipalities_by_name(client, world):
+    # Partille's code (1402) comes before Göteborg's (1480), its name after.
+    joint = make_promise("Gränsen", municipalities=("1402", GOTEBORG))
+    body = client.get(reverse("public:api_promise", args=[joint.slug])).json()
+    assert [m["name"] for m in body["municipalities"]] == ["Göteborg", "Partille"]
+    assert body["publishers"] == []
+
+
+def test_api_lists_the_promises_of_one_municipality(client, two_places, openapi, monkeypatch):
+    backa, jarva = two_places
+    url = reverse("public:api_promises")
+    for code, slugs in [(STOCKHOLM, [jarva.slug]), (GOTEBORG, [backa.slug]), ("2584", [])]:
+        listing = client.get(url, {"municipality": code}).json()
+        assert_matches(openapi, "PromiseList", listing)
+        assert [promise["slug"] for promise in listing["results"]] == slugs, code
+        assert listing["count"] == len(slugs)
+    # Its pages keep to the municipality.
+    later = make_promise(
+        "Backa",
+        slug="backa-2026",
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2027, 12, 31),
+    )
+    monkeypatch.setattr(api, "PAGE_SIZE", 1)
+    cache.clear()
+    first = client.get(url, {"municipality": GOTEBORG}).json()
+    assert [promise["slug"] for promise in first["results"]] == [later.slug]
+    assert first["count"] == 2
+    assert first["next"] == f"http://testserver{url}?municipality={GOTEBORG}&page=2"
+    second = client.get(first["next"]).json()
+    assert [promise["slug"] for promise in second["results"]] == [backa.slug]
+    assert second["previous"] == f"http://testserver{url}?municipality={GOTEBORG}&page=1"
+    assert second["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("code", "detail"),
+    [
+        ("9999", "No municipality has the code 9999."),
+        ("0000", "No municipality has the code 0000."),
+        ("148", "municipality must be a municipality's four-digit code, e.g. 1480."),
+        ("14800", "municipality must be a municipality's four-digit code, e.g. 1480."),
+        ("Göteborg", "municipality must be a municipality's four-digit code, e.g. 1480."),
+        ("", "municipality must be a municipality's four-digit code, e.g. 1480."),
+        ("1480\x00", "municipality must be a municipality's four-digit code, e.g. 1480."),
+        ("١٤٨٠", "municipality must be a municipality's four-digit code, e.g. 1480."),
+        ("1480' OR 1=1", "municipality must be a municipality's four-digit code, e.g. 1480."),
+    ],
+)
+def test_api_refuses_a_municipality_that_is_not_a_code_with_400(
+    client, world, openapi, code, detail
+):
+    response = client.get(reverse("public:api_promises"), {"municipality": code})
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail}
+    assert_matches(openapi, "Error", response.json())
+
+
 # --- DCAT-AP-SE ----------------------------------------------------------------------------
 
 
@@ -216,6 +339,85 @@ def test_dcat_catalogue_parses_as_json_ld_with_a_dataset_per_promise(client, wor
     assert client.get("/.well-known/dcat").content == response.content
 
 
+def dcat_graph(client) -> Graph:
+    return Graph().parse(data=client.get(reverse("public:dcat")).content, format="json-ld")
+
+
+def dataset_of(promise: Promise) -> URIRef:
+    return URIRef("http://testserver" + reverse("public:promise", args=[promise.slug]) + "#dataset")
+
+
+def names(graph: Graph, agents) -> set[str]:
+    return {str(graph.value(agent, FOAF.name)) for agent in agents}
+
+
+def test_dcat_dataset_names_its_own_publishers_places_and_contact(client, two_places, settings):
+    backa, jarva = two_places
+    graph = dcat_graph(client)
+    for promise, publisher, creators, place, name, code, email in [
+        (
+            backa,
+            "Göteborgs Stad",
+            {"Göteborgs Stad", "Polisen, lokalpolisområde Hisingen"},
+            GEONAMES_GOTEBORG,
+            "Göteborg",
+            "1480",
+            # No publisher of Backa gives an address: the site's owner is the contact.
+            settings.OWNER_EMAIL,
+        ),
+        (
+            jarva,
+            "Stockholms stad",
+            {"Stockholms stad"},
+            GEONAMES_STOCKHOLM,
+            "Stockholm",
+            "0180",
+            "info@stockholm.se",
+        ),
+    ]:
+        dataset = dataset_of(promise)
+        assert names(graph, graph.objects(dataset, DCTERMS.publisher)) == {publisher}
+        assert names(graph, graph.objects(dataset, DCTERMS.creator)) == creators
+        assert set(graph.objects(dataset, DCTERMS.spatial)) == {place}
+        assert (place, RDF.type, DCTERMS.Location) in graph
+        assert graph.value(place, SKOS.prefLabel) == Literal(name, lang="sv")
+        assert graph.value(place, DCTERMS.identifier) == Literal(code)
+        emails = {
+            str(graph.value(contact, VCARD.hasEmail))
+            for contact in graph.objects(dataset, DCAT.contactPoint)
+        }
+        assert emails == {f"mailto:{email}"}
+        title = f"Uppföljning av medborgarlöfte {promise.area} {promise.years}"
+        assert graph.value(dataset, DCTERMS.title) == Literal(title, lang="sv")
+        description = str(graph.value(dataset, DCTERMS.description))
+        assert f"för medborgarlöftet {promise.area} ({promise.name}) i {name}." in description
+    homepage = graph.value(graph.value(dataset_of(backa), DCTERMS.publisher), FOAF.homepage)
+    assert homepage == URIRef("https://goteborg.se")
+    # The catalogue itself is published by the site's owner, its operator.
+    catalog = URIRef("http://testserver/datasets/dcat")
+    assert names(graph, graph.objects(catalog, DCTERMS.publisher)) == {settings.OWNER_NAME}
+
+
+def test_dcat_joint_promise_covers_each_municipality_and_one_without_publishers_is_the_owners(
+    client, world, settings
+):
+    joint = make_promise("Gränsen", municipalities=(GOTEBORG, "1481"))
+    graph = dcat_graph(client)
+    dataset = dataset_of(joint)
+    places = set(graph.objects(dataset, DCTERMS.spatial))
+    assert places == {GEONAMES_GOTEBORG, URIRef("http://sws.geonames.org/2691457")}
+    assert {str(graph.value(place, SKOS.prefLabel)) for place in places} == {"Göteborg", "Mölndal"}
+    assert "i Göteborg och Mölndal." in str(graph.value(dataset, DCTERMS.description))
+    # No publisher named: the site's owner publishes it, and nobody is named its creator.
+    assert list(graph.objects(dataset, DCTERMS.publisher)) == [
+        URIRef("http://testserver/#utgivare")
+    ]
+    assert names(graph, graph.objects(dataset, DCTERMS.publisher)) == {settings.OWNER_NAME}
+    assert list(graph.objects(dataset, DCTERMS.creator)) == []
+    # No place is a bare name any more.
+    assert all(isinstance(place, URIRef) for place in graph.objects(None, DCTERMS.spatial))
+
+
 # --- Query budgets -------------------------------------------------------------------------
 
 
@@ -225,24 +427,38 @@ BUDGETS = [
     ("public:statuses_csv", True, 12),
     ("public:figures_csv", True, 12),
     ("public:csv_metadata", True, 12),
-    ("public:api_promises", False, 4),
-    # 12, 2 for the problems and indicators, 1 for its version (the cache key)
-    ("public:api_promise", True, 15),
-    ("public:dcat", False, 1),
+    # 4, 2 for the municipalities and publishers
+    ("public:api_promises", False, 6),
+    # 12, 2 for the problems and indicators, 2 for the municipalities and publishers, 1 for
+    # its version (the cache key)
+    ("public:api_promise", True, 17),
+    # The promises, their municipalities, their publishers
+    ("public:dcat", False, 3),
 ]
 
 
-def test_open_data_query_counts_are_fixed(client, django_assert_max_num_queries, world):
+def test_open_data_query_counts_are_fixed(client, django_assert_max_num_queries, two_places):
+    world_promise = two_places[0]
+
     def fetch_all():
         for name, per_promise, budget in BUDGETS:
-            url = reverse(name, args=[world.promise.slug] if per_promise else [])
+            url = reverse(name, args=[world_promise.slug] if per_promise else [])
             with django_assert_max_num_queries(budget):
                 assert client.get(url).status_code == 200, name
+        # One more to look the municipality up.
+        with django_assert_max_num_queries(7):
+            response = client.get(reverse("public:api_promises"), {"municipality": GOTEBORG})
+            assert response.status_code == 200
 
     fetch_all()
     build_many(4, 40)
+    for number, promise in enumerate(Promise.objects.all()):
+        promise.municipalities.add("1481", STOCKHOLM)
+        make_publisher(f"Utgivare {number}", promise, email=f"utgivare{number}@example.org")
+        make_publisher(f"Polisen {number}", promise)
+    walks = world_promise.focus_areas.get(name="Lokalområde")
     for _ in range(15):
-        make_sub_promise(world.walks.focus_area, make_partner(), make_partner())
+        make_sub_promise(walks, make_partner(), make_partner())
     cache.clear()
     fetch_all()
 

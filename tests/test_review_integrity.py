@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from followup.models import FollowUp, Highlight, ReportFigure, StatusReport
 from followup.services import approve_report
-from lofte.roles import ensure_coordinator_group
+from lofte.accounts.roles import ensure_coordinator_group
 
 from .conftest import (
     make_coordinator,

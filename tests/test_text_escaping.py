@@ -45,6 +45,8 @@ NO_SHOWN_TEXT = {
     "lofte.ExportJob": "a worker's export: the list's query, a file name and an error",
     "followup.DraftPdf": "a worker's draft PDF: a content key and an error",
     "lofte.MailThrottle": "a count under an HMAC key: never shown",
+    "lofte.County": "a name from the shipped list (lofte/data), never typed in",
+    "lofte.Municipality": "a name from the shipped list (lofte/data), never typed in",
 }
 # Codes, not prose: Kolada's KPI and place ids are checked against Kolada's own format.
 NOT_FREE_TEXT = {"kolada_kpi", "kolada_municipality", "kolada_ou", "kolada_result"}

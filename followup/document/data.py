@@ -266,16 +266,14 @@ def _add_sub_promise(section: Section, sub_promise, report) -> IndicatorRow | No
         return None
     figure = matching_figure(sub_promise.indicator_label, report.document_figures if report else [])
     target = sub_promise.indicator_target
-    share = ""
-    if figure is not None and target:
-        share = f"{round(figure.value / target * 100)}\xa0%"
+    share = f"{round(figure.value / target * 100)}\xa0%" if figure is not None and target else "–"
     return IndicatorRow(
         number=number,
         title=sub_promise.title,
         label=sub_promise.indicator_label,
         result=format_number(figure.value, figure.unit) if figure else "–",
         target=format_number(target, sub_promise.indicator_unit),
-        share=share or "–",
+        share=share,
     )
 
 

@@ -15,9 +15,14 @@ from django.utils.translation import gettext as _
 from import_export import fields
 
 from followup.models import Contribution, ReportingPeriod, StatusReport
-from lofte.bulk_import import BulkImportMixin
 from lofte.models import SubPromise
-from lofte.resources import ScopedForeignKeyWidget, ScopedResource, column, whole_numbers
+from lofte.spreadsheets.bulk_import import BulkImportMixin
+from lofte.spreadsheets.resources import (
+    ScopedForeignKeyWidget,
+    ScopedResource,
+    column,
+    whole_numbers,
+)
 
 
 def _saved_contributions():
@@ -81,7 +86,7 @@ class StatusReportResource(BulkImportMixin, ScopedResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
-        use_bulk = True  # see lofte/bulk_import.py
+        use_bulk = True  # see lofte/spreadsheets/bulk_import.py
         name = "Statusrapporter"
 
     def __init__(self, user=None, into_open_rounds: bool = False, **kwargs):

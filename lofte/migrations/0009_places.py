@@ -42,7 +42,14 @@ class Migration(migrations.Migration):
                         max_length=2, primary_key=True, serialize=False, verbose_name="code"
                     ),
                 ),
-                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=60,
+                        validators=[lofte.validators.SingleLineValidator()],
+                        verbose_name="name",
+                    ),
+                ),
                 ("geonames_id", models.PositiveIntegerField(verbose_name="GeoNames id")),
             ],
             options={
@@ -123,7 +130,14 @@ class Migration(migrations.Migration):
                         verbose_name="municipality code",
                     ),
                 ),
-                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=60,
+                        validators=[lofte.validators.SingleLineValidator()],
+                        verbose_name="name",
+                    ),
+                ),
                 ("geonames_id", models.PositiveIntegerField(verbose_name="GeoNames id")),
                 (
                     "coordinators",

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from followup.models import ReportingPeriod
+from lofte.accounts.roles import ensure_coordinator_group
 from lofte.models import Promise
-from lofte.roles import ensure_coordinator_group
 from parties.models import Membership, Partner
 
 DEMO_PASSWORD = "backa-demo-2025"  # noqa: S105 (demo accounts exist only under DEBUG)

@@ -8,7 +8,7 @@ from followup.models import (
     ReportingPeriod,
     StatusReport,
 )
-from lofte.admin_scope import (
+from lofte.admin_tools.scope import (
     BoundedChoicesMixin,
 )
 from lofte.models import Responsibility

@@ -13,7 +13,7 @@ from followup.models import (
     Highlight,
 )
 from followup.services import WorkflowError
-from lofte.admin_scope import (
+from lofte.admin_tools.scope import (
     ScopedAdmin,
     ScopedTabularInline,
 )

@@ -18,14 +18,14 @@ from followup.models import (
     StatusReport,
 )
 from followup.services import WorkflowError, approve_report, open_review
-from lofte.admin_scope import (
+from lofte.admin_tools.scope import (
     ScopedAdmin,
     ScopedHistoryAdmin,
     ScopedImportExportMixin,
     ScopedTabularInline,
 )
-from lofte.imports import BoundConfirmImportForm, LimitedImportForm
 from lofte.models import Responsibility
+from lofte.spreadsheets.imports import BoundConfirmImportForm, LimitedImportForm
 
 from .. import actions as review_actions
 from ..resources import StatusReportResource

@@ -15,7 +15,7 @@ from followup.models import (
     ReportingPeriod,
     StatusReport,
 )
-from lofte.admin_scope import (
+from lofte.admin_tools.scope import (
     ScopedAdmin,
 )
 from lofte.models import SubPromise

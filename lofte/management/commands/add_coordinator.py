@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
+from lofte.accounts.roles import add_coordinator
 from lofte.models import Promise
-from lofte.roles import add_coordinator
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from lofte.roles import ensure_coordinator_group
+from lofte.accounts.roles import ensure_coordinator_group
 
 
 class Command(BaseCommand):

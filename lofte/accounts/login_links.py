@@ -26,7 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_tasks import task
 
-from .mail import queue_email, site_url
+from lofte.mail import queue_email, site_url
+
 from .throttle import throttle_mail
 
 

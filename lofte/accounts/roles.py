@@ -74,9 +74,8 @@ def add_coordinator(*, email: str, promise) -> tuple:
     from django.utils import translation
     from django.utils.translation import gettext as _
 
+    from lofte.mail import send_each, site_url
     from parties.invitations import set_password_url
-
-    from .mail import send_each, site_url
 
     User = get_user_model()
     with transaction.atomic():

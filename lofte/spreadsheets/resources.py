@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from .admin_scope import scoped
+from lofte.admin_tools.scope import scoped
+from lofte.models import FocusArea, Promise, Responsibility, SubPromise
+
 from .bulk_import import BulkImportMixin, by_column
-from .models import FocusArea, Promise, Responsibility, SubPromise
 
 # What a spreadsheet would run as a formula if a cell began with it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -224,7 +225,7 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
-        use_bulk = True  # see lofte/bulk_import.py
+        use_bulk = True  # see lofte/spreadsheets/bulk_import.py
         name = "Dellöften"
 
     def __init__(self, user=None, **kwargs):

@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_history import HistoryHelper
-from .exports import QueuedExportMixin
-from .imports import BoundUploadMixin
-from .models import Promise
-from .validators import TextFormField, length_hint
+from lofte.models import Promise
+from lofte.spreadsheets.exports import QueuedExportMixin
+from lofte.spreadsheets.imports import BoundUploadMixin
+from lofte.validators import TextFormField, length_hint
+
+from .history import HistoryHelper
 
 
 def scoped(queryset: models.QuerySet, user) -> models.QuerySet:
@@ -260,7 +261,7 @@ class ScopedImportExportMixin(BoundUploadMixin, QueuedExportMixin):
     The resource gets the user (to refuse rows of other promises); export goes through the
     scoped change list (a big one through the task queue); any invalid row rolls back the
     whole file. The uploaded file is bounded in size and bound to the user who uploaded it
-    (lofte/imports.py).
+    (lofte/spreadsheets/imports.py).
     """
 
     def get_resource_kwargs(self, request, *args, **kwargs):

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import BaseStorage
 
-from .models import PendingImport
+from lofte.models import PendingImport
 
 SALT = "lofte.imports.pending-upload"
 # A random name of the storage's own choosing, never a path.

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from .models import MailThrottle
+from lofte.models import MailThrottle
 
 
 def _key(scope: str, value: str) -> str:

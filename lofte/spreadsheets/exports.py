@@ -4,8 +4,8 @@ django-import-export builds a whole tablib Dataset, and then the whole file, in 
 Here the export list is read CHUNK_SIZE objects at a time (with the list's and resource's
 prefetches made once a chunk) and each object becomes a row through the resource's own
 `export_resource`, so the cells are the library's (formula escaping included); the rows
-are written as they come (lofte/spreadsheets.py): a csv answers as a StreamingHttpResponse,
-an xlsx is written to a temporary file and answered as a FileResponse.
+are written as they come (`writers.py`): a csv answers as a StreamingHttpResponse, an xlsx
+is written to a temporary file and answered as a FileResponse.
 
 An xlsx of a national-scale list takes longer than a request should (and than gunicorn
 allows). `QueuedExportMixin` lets an export of up to EXPORT_INLINE_MAX_ROWS rows answer at
@@ -46,8 +46,9 @@ from django_tasks import task
 from import_export.formats.base_formats import BINARY_FORMATS, XLSX
 from import_export.signals import post_export
 
-from . import spreadsheets
-from .models import ExportJob
+from lofte.models import ExportJob
+
+from . import writers
 
 # Objects read (and prefetched for) at a time. A status report's row holds about 20 KB of
 # objects (its sub-promise, focus area, contributions, their partners) while it is made: 200
@@ -118,9 +119,9 @@ def write_export(model_admin, file_format, request, queryset, file: BinaryIO, ex
     headers, rows = export_rows(model_admin, file_format, request, queryset, export_form)
     if _is_xlsx(file_format):
         escape = getattr(settings, "IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT", False) is True
-        spreadsheets.write_xlsx(headers, rows, file, escape_illegal=escape)
+        writers.write_xlsx(headers, rows, file, escape_illegal=escape)
     else:
-        spreadsheets.write_csv(headers, rows, file, model_admin.to_encoding or "utf-8")
+        writers.write_csv(headers, rows, file, model_admin.to_encoding or "utf-8")
 
 
 def _in_language(pieces: Iterator[bytes], language: str | None) -> Iterator[bytes]:
@@ -148,10 +149,10 @@ def export_response(model_admin, file_format, request, queryset, export_form=Non
         response = FileResponse(
             file, as_attachment=True, filename=filename, content_type=content_type
         )
-        response.block_size = spreadsheets.CSV_PIECE
+        response.block_size = writers.CSV_PIECE
         return response
     headers, rows = export_rows(model_admin, file_format, request, queryset, export_form)
-    pieces = spreadsheets.csv_pieces(headers, rows, model_admin.to_encoding or "utf-8")
+    pieces = writers.csv_pieces(headers, rows, model_admin.to_encoding or "utf-8")
     # The first piece is made here, so that an error in the list's query or its first rows
     # is the request's (a message on the export page), not a file cut short.
     first = next(pieces)
