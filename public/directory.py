@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.urls import reverse
 
-from lofte.models import County, Municipality, Promise, PromisePublisher
+from lofte.models import County, Municipality, Promise
+from parties.models import Publisher
 
 from . import data
 
@@ -59,10 +60,10 @@ def search_words(search: str) -> list[str]:
 
 @dataclass
 class Entry:
-    """One promise in a list, with its publishers' names in the promise's order."""
+    """One promise in a list, with its publishers in the promise's order."""
 
     promise: Promise
-    publishers: list[str]
+    publishers: list[Publisher]
     url: str = ""
 
 
@@ -72,21 +73,6 @@ def url_maker(name: str):
     marker = "0000-marker"
     pattern = reverse(name, args=[marker])
     return lambda value: pattern.replace(marker, value)
-
-
-def publishers_of(promise_ids: list[int]) -> dict[int, list[str]]:
-    """Each promise's publishers' names, by their position on the promise: one query (none
-    without ids)."""
-    names = defaultdict(list)
-    if promise_ids:
-        rows = (
-            PromisePublisher.objects.filter(promise__in=promise_ids)
-            .order_by("promise_id", "position", "pk")
-            .values_list("promise_id", "publisher__name")
-        )
-        for promise_id, name in rows:
-            names[promise_id].append(name)
-    return names
 
 
 # --- The start page ----------------------------------------------------------------------------
@@ -117,6 +103,8 @@ def start_page(*, search: str) -> Directory:
     name or code of one of its municipalities or their counties: grouped by county (in
     Swedish alphabetical order), then municipality, then newest first. Three queries."""
     promises = list(data.public_promises().only(*LIST_FIELDS))
+    # Every link at once, as plain values (not `data.municipalities_of`'s objects of each
+    # promise's places): a list of 300 promises builds one object a place, not three a link.
     links = (
         Promise.municipalities.through.objects.order_by("pk")
         .values_list(
@@ -153,7 +141,7 @@ def start_page(*, search: str) -> Directory:
         listed = [promise for promise in promises if matches(promise)]
     else:
         listed = promises
-    publishers = publishers_of([promise.pk for promise in listed])
+    publishers = data.publishers_of([promise.pk for promise in listed])
 
     promise_url = url_maker("public:promise")
     municipality_url = url_maker("public:municipality")
@@ -191,7 +179,7 @@ class Card:
     come, its published follow-ups and the promise it renews."""
 
     promise: Promise
-    publishers: list[str]
+    publishers: list[Publisher]
     progress: data.Progress
     follow_ups: list
     renews: Promise | None
@@ -239,7 +227,7 @@ def municipality_page(municipality: Municipality) -> MunicipalityPage:
         .only(*LIST_FIELDS, *previous)
     )
     ids = [promise.pk for promise in promises]
-    publishers = publishers_of(ids)
+    publishers = data.publishers_of(ids)
     progress = data.progress_of(ids) if ids else {}
     follow_ups = data.follow_ups_of(ids)
 

@@ -55,7 +55,8 @@ def places():
     older = make_promise("Hisings Backa", name="tryggare Backa förr", **years(2021, 2022))
     angered = make_promise("Angered", name="ett lugnare Angered", **years(2023, 2023))
     rosengard = make_promise("Rosengård", municipalities=(MALMO,), **years(2024, 2026))
-    publish(rosengard, "Malmö stad", "Polisen, lokalpolisområde Rosengård")
+    # The police first: neither the order of creation nor the alphabet gives this order.
+    publish(rosengard, "Polisen, lokalpolisområde Rosengård", "Malmö stad")
     vivalla = make_promise("Vivalla", municipalities=(OREBRO,), **years(2025, 2026))
     joint = make_promise("Sjuhärad", municipalities=(BORAS, GOTEBORG), **years(2022, 2024))
     return {
@@ -106,7 +107,7 @@ def test_start_page_lists_promises_by_county_then_municipality_newest_first(clie
         "Hisings Backa 2024-2025 tryggare Backa "
         "Utgivare: Göteborgs Stad · Polisen, lokalpolisområde Hisingen"
     ) in text
-    assert "Utgivare: Malmö stad · Polisen, lokalpolisområde Rosengård" in text
+    assert "Utgivare: Polisen, lokalpolisområde Rosengård · Malmö stad" in text
     body = response.content.decode()
     goteborg = Municipality.objects.get(code=GOTEBORG)
     assert f'<a href="{goteborg.get_absolute_url()}">Göteborg</a>' in body
@@ -211,7 +212,7 @@ def test_start_page_in_english(client, places):
     assert "Search by municipality, area or county" in text
     assert "Promises matching “skåne”" in text or 'Promises matching "skåne"' in text
     assert "1 promise found." in text
-    assert "Publishers: Malmö stad · Polisen, lokalpolisområde Rosengård" in text
+    assert "Publishers: Polisen, lokalpolisområde Rosengård · Malmö stad" in text
 
 
 def test_a_promise_without_a_municipality_is_listed_last(client, places):
