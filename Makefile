@@ -8,16 +8,25 @@ export DJANGO_DEBUG ?= true
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker test check-standards setup install lock lint format messages bench loadtest loadtest-public mutate mutate-hand clean
+.PHONY: run serve worker test check-standards setup demo install lock lint format messages bench loadtest loadtest-public mutate mutate-hand clean
 
-# The development server and a task worker (publishing, email), stopped together by Ctrl-C.
-run: setup
+# The demo's operator, in every header and footer, unless the environment names another. A
+# real site sets its own DJANGO_OWNER_* (docs/settings.md); without them it shows a neutral
+# placeholder.
+run demo: export DJANGO_OWNER_NAME ?= Göteborgs Stad och Polisen
+run demo: export DJANGO_OWNER_URL ?= https://goteborg.se
+run demo: export DJANGO_OWNER_ADDRESS ?= Göteborgs Stad, 404 82 Göteborg
+
+# The demo (Hisings Backa, its accounts), the development server and a task worker
+# (publishing, email), stopped together by Ctrl-C.
+run: demo
 	$(MANAGE) demo_accounts
 	$(MANAGE) worker --no-reload --verbosity 0 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver $(HOST):$(PORT)
 
-# As production runs it: gunicorn (gunicorn.conf.py) with debug off, and a worker. Needs
+# As production runs it: gunicorn (gunicorn.conf.py) with debug off, and a worker, on the
+# data there is (none at first: no demo unless `make demo` loads it). Needs
 # DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; DJANGO_HTTPS=false to try it over plain HTTP.
 serve: setup
 	DJANGO_DEBUG=false $(MANAGE) worker --no-reload --verbosity 0 & worker=$$!; \
@@ -80,13 +89,16 @@ loadtest: install
 loadtest-public: install
 	$(BIN)/python -m loadtest.run --readers
 
-# Everything the app needs before it serves or is tested: safe to run again.
+# Everything the app needs before it serves or is tested, and no data: the steps of a
+# production deploy (docs/deploying.md). Safe to run again.
 setup: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_roles
-	$(MANAGE) loaddata hisings_backa_2024_2025
-	$(MANAGE) freeze_follow_ups --verbosity 0
 	$(MANAGE) collectstatic --noinput --verbosity 0
+
+# The demo on top: the Hisings Backa promise, its follow-up frozen. Safe to run again.
+demo: setup
+	$(MANAGE) load_demo --verbosity 0
 
 install: $(INSTALLED)
 

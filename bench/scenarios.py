@@ -422,6 +422,17 @@ def public_start_page(workdir: Path):
     return _get(Client(), reverse("public:start"))
 
 
+def public_start_page_search(workdir: Path):
+    return _get(Client(), reverse("public:start") + "?q=v%C3%A4stra+g%C3%B6taland")
+
+
+def public_municipality_page(workdir: Path):
+    from lofte.models import Promise
+
+    municipality = Promise.objects.get(slug=PROMISE).municipalities.get()
+    return _get(Client(), municipality.get_absolute_url())
+
+
 def public_promise_page(workdir: Path):
     return _uncached(reverse("public:promise", args=[PROMISE]))
 
@@ -523,7 +534,9 @@ ALL = [
     Scenario("draft PDF, unchanged draft (reused)", draft_pdf_reuse, runs=3),
     Scenario("bare WeasyPrint (PDF floor)", bare_weasyprint, runs=3),
     Scenario("published PDF download", published_pdf),
-    Scenario("public start page (20 promises a page)", public_start_page, per_promise=False),
+    Scenario("public start page (every promise, by county)", public_start_page, per_promise=False),
+    Scenario("public start page, a county's promises", public_start_page_search, per_promise=False),
+    Scenario("public municipality page", public_municipality_page, per_promise=False),
     Scenario("public promise page", public_promise_page),
     Scenario("public promise page, cached", public_promise_page_cached),
     Scenario("public API, one promise (built)", public_api_promise),

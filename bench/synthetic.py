@@ -21,9 +21,17 @@ from followup.models import (
     ReportingPeriod,
     StatusReport,
 )
-from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
+from lofte.models import (
+    Commitment,
+    FocusArea,
+    Municipality,
+    Promise,
+    PromisePublisher,
+    Responsibility,
+    SubPromise,
+)
 from outcomes.models import Indicator, IndicatorValue, Problem
-from parties.models import Membership, Partner
+from parties.models import Membership, Partner, Publisher
 
 BATCH = 2000
 FOCUS_AREAS = ["Skola", "Lokalområde", "Fritid", "Familj", "Förskola", "Sysselsättning"]
@@ -154,6 +162,16 @@ def grow_to(size: Size) -> None:
         _build_promise(number, size, partner_ids)
 
 
+def _place(promise: Promise, number: int) -> None:
+    """Promise n in the n-th of Sweden's 290 municipalities (by code, round again after the
+    last), published by a synthetic municipality and police area."""
+    codes = list(Municipality.objects.order_by("code").values_list("code", flat=True))
+    promise.municipalities.add(codes[(number - 1) % len(codes)])
+    for position, name in enumerate(["Syntetisk kommun", "Syntetiskt lokalpolisområde"], 1):
+        publisher = Publisher.objects.get_or_create(name=name)[0]
+        PromisePublisher.objects.create(promise=promise, publisher=publisher, position=position)
+
+
 def _build_promise(number: int, size: Size, partner_ids: list[int], slug: str = "") -> None:
     promise = Promise.objects.create(
         slug=slug or f"syntetisk-{number:03d}",
@@ -164,6 +182,7 @@ def _build_promise(number: int, size: Size, partner_ids: list[int], slug: str = 
         starts_on=datetime.date(2024, 1, 1),
         ends_on=datetime.date(2025, 12, 31),
     )
+    _place(promise, number)
     start = (number - 1) * size.partners_per_promise % len(partner_ids)
     members = list(
         itertools.islice(itertools.cycle(partner_ids), start, start + size.partners_per_promise)

@@ -444,7 +444,7 @@ def run(args, users: int, seconds: int, workers: int, database_url: str, work: P
 
 
 def build_public() -> dict:
-    """The real Hisings Backa promise with its published follow-up, frozen as `make setup`
+    """The real Hisings Backa promise with its published follow-up, frozen as `load_demo`
     freezes it (a public request never renders)."""
     from django.core.management import call_command
 

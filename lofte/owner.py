@@ -79,3 +79,18 @@ def check_owner(**kwargs) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+def check_owner_named(**kwargs) -> list[checks.CheckMessage]:
+    """A site with debug off should say who runs it rather than show the placeholder."""
+    if settings.DEBUG or settings.OWNER_NAME != settings.OWNER_NAME_PLACEHOLDER:
+        return []
+    return [
+        checks.Warning(
+            "DJANGO_OWNER_NAME is not set: every page names the site's owner as "
+            f"“{settings.OWNER_NAME_PLACEHOLDER}”.",
+            hint="Set DJANGO_OWNER_NAME (and DJANGO_OWNER_URL, DJANGO_OWNER_EMAIL, "
+            "DJANGO_OWNER_ADDRESS) to the organisation that runs the site: docs/settings.md.",
+            id="lofte.W001",
+        )
+    ]

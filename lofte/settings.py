@@ -313,11 +313,14 @@ SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 SITE_URL = env_str("DJANGO_SITE_URL", "http://localhost:8000").rstrip("/")
 
 # The organisation that publishes the follow-ups (lofte/owner.py): in the header and footer
-# of every public page and on the follow-up's cover. The defaults are the Hisings Backa demo's.
-OWNER_NAME = env_str("DJANGO_OWNER_NAME", "Göteborgs Stad och Polisen")
-OWNER_URL = env_str("DJANGO_OWNER_URL", "https://goteborg.se")
+# of every public page and on the follow-up's cover. A site names its own; unnamed, it shows
+# a placeholder that says what to set (and `manage.py check` warns with debug off), never
+# another organisation's name. `make run` names the demo's (the Makefile).
+OWNER_NAME_PLACEHOLDER = "Webbplatsens ägare (ange DJANGO_OWNER_NAME)"
+OWNER_NAME = env_str("DJANGO_OWNER_NAME", OWNER_NAME_PLACEHOLDER)
+OWNER_URL = env_str("DJANGO_OWNER_URL")
 OWNER_EMAIL = env_str("DJANGO_OWNER_EMAIL", DEFAULT_FROM_EMAIL)
-OWNER_ADDRESS = env_str("DJANGO_OWNER_ADDRESS", "Göteborgs Stad, 404 82 Göteborg")
+OWNER_ADDRESS = env_str("DJANGO_OWNER_ADDRESS")
 OWNER_LOGO = env_str("DJANGO_OWNER_LOGO", "img/owner-logo.svg")
 OWNER_LOGO_ALT = env_str("DJANGO_OWNER_LOGO_ALT")
 if not OWNER_NAME.strip():

@@ -24,7 +24,7 @@ kpi_validator = RegexValidator(
     r"^[NU]\d{5}$", _("A Kolada KPI id is N or U followed by five digits, e.g. N07403.")
 )
 municipality_validator = RegexValidator(
-    r"^\d{4}$", _("A municipality id is four digits, e.g. 1480 for Göteborg.")
+    r"^\d{4}$", _("A municipality id is four digits: its code at SCB, which Kolada uses.")
 )
 ou_validator = RegexValidator(
     r"^V\d{2}E\d{9}$", _("An organisational unit id looks like V15E144001301.")
@@ -174,7 +174,7 @@ class Indicator(models.Model):
         max_length=4,
         blank=True,
         validators=[municipality_validator],
-        help_text=_("E.g. 1480 (Göteborg)."),
+        help_text=_("The municipality's four-digit code (SCB's, which Kolada uses)."),
     )
     kolada_ou = models.CharField(
         _("Kolada organisational unit"),

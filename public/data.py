@@ -9,9 +9,8 @@ Every page, feed, CSV and API response reads through these functions.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -28,10 +27,8 @@ from parties.models import Publisher
 from parties.publishers import promise_publishers
 
 Status = StatusReport.Status
-PROMISES_PER_PAGE = 20
-SEARCH_MAX_LENGTH = 100
 
-# The start page's progress in the three words the issue asks for, plus "not done" (a final
+# Progress in the three words the issue asks for, plus "not done" (a final
 # state that is neither done nor still to come) and "not reported yet".
 PROGRESS_BUCKETS = {
     Status.DONE: "done",
@@ -212,31 +209,6 @@ def follow_ups_of(promise_ids: list[int]) -> dict[int, list[FollowUp]]:
         for follow_up in published_follow_ups().filter(promise__in=promise_ids):
             follow_ups[follow_up.promise_id].append(follow_up)
     return follow_ups
-
-
-@dataclass
-class PromiseCard:
-    promise: Promise
-    progress: Progress
-    follow_ups: list[FollowUp]
-
-
-def start_page(*, search: str, page_number) -> tuple[Page, list[PromiseCard]]:
-    """One page of promises, newest first, matching `search` by area: three queries
-    (plus the paginator's count)."""
-    promises = public_promises()
-    if search:
-        promises = promises.filter(Q(area__icontains=search) | Q(name__icontains=search))
-    page = Paginator(promises, PROMISES_PER_PAGE).get_page(page_number)
-    on_page = list(page.object_list)
-    ids = [promise.pk for promise in on_page]
-    progress = progress_of(ids) if ids else {}
-    follow_ups = follow_ups_of(ids)
-    cards = [
-        PromiseCard(promise, progress.get(promise.pk, Progress()), follow_ups[promise.pk])
-        for promise in on_page
-    ]
-    return page, cards
 
 
 # --- One promise -------------------------------------------------------------------------

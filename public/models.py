@@ -29,7 +29,10 @@ class AccessibilityStatement(models.Model):
         _("organisation"),
         max_length=200,
         validators=[single_line],
-        help_text=_("Who is responsible for the site, e.g. “Göteborgs Stad”."),
+        help_text=_(
+            "Who is responsible for the site: the organisation that runs it, e.g. a "
+            "municipality or a region."
+        ),
     )
     compliance = models.CharField(
         _("compliance"), max_length=8, choices=Compliance.choices, default=Compliance.PARTIAL

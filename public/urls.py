@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("loften/", views.promises, name="promises"),
     path("loften/<slug:slug>/", views.promise, name="promise"),
+    path("kommun/<str:code>/", views.municipality, name="municipality"),
     path("loften/<slug:slug>/widget/", cached(views.widget), name="widget"),
     path("tillganglighet/", views.accessibility, name="accessibility"),
     path("personuppgifter/", views.personal_data, name="personal_data"),

@@ -21,7 +21,7 @@ from outcomes.data import outcomes_for
 from parties.models import Publisher
 from parties.publishers import publishers_for
 
-from . import data, opendata, schema_org, subscriptions
+from . import data, directory, opendata, schema_org, subscriptions
 from .caching import cached_for_promise
 from .models import AccessibilityStatement, Subscription
 
@@ -42,21 +42,28 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def promises(request: HttpRequest) -> HttpResponse:
-    """Every promise, newest first, with its progress and published follow-ups; search by
-    area."""
-    # PostgreSQL refuses NUL in text; a search never needs it.
-    search = request.GET.get("omrade", "").replace("\x00", "").strip()[: data.SEARCH_MAX_LENGTH]
-    page, cards = data.start_page(search=search, page_number=request.GET.get("sida"))
+    """Every promise by county and municipality, newest first; search (`?q=`) by
+    municipality, area, county or the promise's name."""
+    search = directory.clean_search(request.GET.get("q", ""))
     return render(
         request,
         "public/start.html",
         {
-            "page": page,
-            "cards": cards,
+            "directory": directory.start_page(search=search),
             "search": search,
-            "labels": data.PROGRESS_LABELS,
             "json_ld": schema_org.start_page(request),
         },
+    )
+
+
+@require_safe
+def municipality(request: HttpRequest, code: str) -> HttpResponse:
+    """A municipality's promises over the years, each with its renewals."""
+    page = directory.municipality_page(directory.get_municipality(code))
+    return render(
+        request,
+        "public/municipality.html",
+        {"page": page, "municipality": page.municipality},
     )
 
 

@@ -255,7 +255,7 @@ def hisings_backa(db) -> Promise:
 
 @pytest.fixture
 def published_hisings_backa(hisings_backa) -> Promise:
-    """The fixture as `make setup` leaves it: its follow-up frozen, ready to be served."""
+    """The fixture as `load_demo` leaves it: its follow-up frozen, ready to be served."""
     call_command("freeze_follow_ups", verbosity=0)
     return hisings_backa
 

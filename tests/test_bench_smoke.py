@@ -42,7 +42,9 @@ def test_bench_smoke_measures_every_view(tmp_path):
         "published PDF download",
         "sub-promise import, 1,000 new rows (xlsx, admin preview + confirm)",
         "status-report import, 1,000 rows (xlsx, admin preview + confirm)",
-        "public start page (20 promises a page)",
+        "public start page (every promise, by county)",
+        "public start page, a county's promises",
+        "public municipality page",
         "public promise page",
         "public API, one promise (built)",
         "public CSV of statuses (built)",
@@ -52,6 +54,8 @@ def test_bench_smoke_measures_every_view(tmp_path):
     }
     assert views["bare WeasyPrint (PDF floor)"]["queries"] == 0
     assert views["partner dashboard"]["queries"] >= 1
+    assert views["public start page (every promise, by county)"]["queries"] == 3
+    assert views["public municipality page"]["queries"] == 5
     assert all(row["median_ms"] > 0 and row["cpu_ms"] >= 0 for row in views.values())
     # The imports, through admin's preview and confirm, cost a few queries a file.
     for name in views:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 def test_published_page_passes_axe_and_reflows_at_320_px(live_server, transactional_db, page):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
-    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
+    call_command("freeze_follow_ups", verbosity=0)  # as `load_demo` does
     url = live_server.url + reverse("document:follow_up", args=["hisings-backa-2024-2025"])
     page.goto(url)
     expect(page).to_have_title("Uppföljning medborgarlöfte Hisings Backa 2024-2025")

@@ -143,7 +143,7 @@ class World:
 
 def build() -> World:
     world = build_world()
-    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does: served, not rendered
+    call_command("freeze_follow_ups", verbosity=0)  # as `load_demo` does: served, not rendered
     ours = world.promise
     make_follow_up(ours, title="Utkast")
     # Renewing these must not trip on 29 February or on the last year a date can hold.
@@ -165,6 +165,7 @@ def build() -> World:
         "period_id": [str(ours.periods.order_by("-pk").first().pk), str(period.pk)],
         "sub_promise_id": [str(world.breakfasts.pk), str(sub.pk)],
         "slug": [ours.slug, theirs.slug],
+        "code": ["1480", "2321"],  # a municipality with promises, one without
         "pk": [str(ours.follow_ups.order_by("-pk").first().pk), str(theirs.follow_ups.get().pk)],
         "token": ["abc"],
         "uidb64": ["MQ"],

@@ -51,7 +51,8 @@ def test_every_setting_compose_passes_is_documented():
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", settings_table))
     passed = set(COMPOSE["x-app"]["environment"])
     assert passed - documented == set()
-    for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SITE_URL"):
+    required = ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SITE_URL")
+    for name in (*required, "DJANGO_OWNER_NAME"):
         assert name in passed and f"`{name}`" in deploying()
 
 
@@ -79,6 +80,7 @@ def test_deploy_check_is_clean_with_the_environment_compose_passes():
         "POSTGRES_PASSWORD": "db-secret",
         "DJANGO_SECRET_KEY": "a-long-random-production-secret-that-is-not-in-the-repo-0123456789",
         "SITE_HOST": "medborgarloften.example.se",
+        "OWNER_NAME": "Exempelby kommun",
         "SMTP_HOST": "smtp.example.se",
         "SMTP_USER": "loften",
         "SMTP_PASSWORD": "smtp-secret",

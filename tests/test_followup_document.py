@@ -4,7 +4,6 @@ import html
 import re
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -479,7 +478,7 @@ def test_setup_freezes_the_fixture_follow_up_so_requests_only_serve_it(
 ):
     follow_up = FollowUp.objects.get()
     assert not follow_up.is_frozen
-    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does after loading
+    call_command("freeze_follow_ups", verbosity=0)  # as `load_demo` does after loading
     follow_up.refresh_from_db()
     assert follow_up.is_frozen and bytes(follow_up.published_pdf).startswith(b"%PDF")
 
@@ -497,13 +496,6 @@ def test_setup_freezes_the_fixture_follow_up_so_requests_only_serve_it(
     assert pdf.content == bytes(follow_up.published_pdf)
     # Run again, it renders nothing: everything published is frozen.
     call_command("freeze_follow_ups", verbosity=0)
-
-
-def test_make_setup_freezes_right_after_loading_the_fixture():
-    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
-    setup = makefile.split("\nsetup: install\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    loads = next(n for n, line in enumerate(setup) if "loaddata hisings_backa_2024_2025" in line)
-    assert "manage.py freeze_follow_ups" in setup[loads + 1].replace("$(MANAGE)", "manage.py")
 
 
 def test_an_unfrozen_follow_up_answers_503_and_a_worker_freezes_it(

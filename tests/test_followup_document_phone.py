@@ -62,7 +62,7 @@ def test_document_at_390_px_stacks_tables_and_keeps_the_chart_legible(
     live_server, transactional_db, page
 ):
     call_command("loaddata", "hisings_backa_2024_2025", verbosity=0)
-    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does
+    call_command("freeze_follow_ups", verbosity=0)  # as `load_demo` does
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + reverse("document:follow_up", args=[SLUG]))
     expect(page.locator("svg.status-chart--wide")).to_be_hidden()

@@ -20,6 +20,7 @@ from lofte.models import Promise, SubPromise
 from public import data
 
 from .conftest import (
+    GOTEBORG,
     make_coordinator,
     make_focus_area,
     make_partner,
@@ -47,59 +48,7 @@ def world():
 # --- Start page --------------------------------------------------------------------------
 
 
-def test_start_page_lists_promises_newest_first_with_progress_and_follow_ups(client, world):
-    make_promise(
-        "Angered", starts_on=datetime.date(2022, 1, 1), ends_on=datetime.date(2023, 12, 31)
-    )
-    text = text_of(client.get("/"))
-    assert "Medborgarlöften: vad som lovades och vad som gjordes" in text
-    assert text.index("Backa") < text.index("Angered")
-    assert "1 februari 2024 – 31 december 2025" in text
-    # Latest approved reports: breakfasts done, walks in progress, stairwells not reported.
-    assert "Genomfört: 1 Pågående: 1 Inte rapporterat än: 1" in text
-    assert "Av 3 dellöften, enligt vart och etts senaste godkända rapport." in text
-    assert "Uppföljning medborgarlöfte Backa 2024-2025" in text
-    assert "Logga in här" in text
-
-
-def test_start_page_searches_by_area(client, world):
-    make_promise("Angered")
-    text = text_of(client.get("/", {"omrade": "back"}))
-    assert "Backa" in text and "Angered" not in text
-    # Or by words of its name.
-    body = client.get("/", {"omrade": "tryggare Backa"}).content.decode()
-    assert ">Backa</a></h3>" in body and ">Angered</a></h3>" not in body
-    text = text_of(client.get("/", {"omrade": "Ingenstans"}))
-    assert "Inget löfte matchar det området." in text
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"sida": "abc"},
-        {"sida": "-1"},
-        {"sida": "99999"},
-        {"omrade": "x" * 5000},
-        {"omrade": "\x00"},
-    ],
-)
-def test_start_page_takes_bad_input_without_error(client, world, params):
-    response = client.get("/", params)
-    assert response.status_code == 200
-
-
-def test_start_page_keeps_the_search_typed_and_escapes_it(client, world):
-    response = client.get("/", {"omrade": '<b>"Backa"</b>'})
-    body = response.content.decode()
-    assert "<b>" not in body
-    assert 'value="&lt;b&gt;&quot;Backa&quot;&lt;/b&gt;"' in body
-
-
-def test_start_page_can_be_read_in_english(client, world):
-    client.cookies["django_language"] = "en"
-    text = text_of(client.get("/"))
-    assert "Citizen promises: what was promised and what was done" in text
-    assert "Done: 1 In progress: 1 Not reported yet: 1" in text
+# The start page's list by place, its search and its query count: tests/test_public_places.py.
 
 
 def test_logged_in_users_still_land_where_they_work_and_reach_the_list(client, world):
@@ -109,17 +58,6 @@ def test_logged_in_users_still_land_where_they_work_and_reach_the_list(client, w
     assert "Backa" in text_of(client.get(reverse("public:promises")))
     client.force_login(make_coordinator(world.promise))
     assert client.get("/").url == reverse("admin:index")
-
-
-def test_start_page_query_count_is_fixed(client, django_assert_max_num_queries, world):
-    with django_assert_max_num_queries(4):
-        assert client.get("/").status_code == 200
-    build_many(25, 8)
-    with django_assert_max_num_queries(4):
-        response = client.get("/")
-    assert response.content.decode().count('class="promise-card"') == 20
-    with django_assert_max_num_queries(4):
-        assert client.get("/", {"sida": 2}).content.decode().count('class="promise-card"') == 6
 
 
 # --- Promise page --------------------------------------------------------------------------
@@ -199,12 +137,15 @@ def test_promise_page_query_count_is_fixed(client, django_assert_max_num_queries
 # --- What the counts are made of --------------------------------------------------------
 
 
-def test_progress_counts_only_approved_reports_on_the_start_page_and_the_promise_page(
+def test_progress_counts_only_approved_reports_on_the_municipality_page_and_the_promise_page(
     client, world
 ):
     # Newer drafts, submitted and returned reports (all "done" or "not done") change nothing.
     seed_secrets(world)
-    for url in ["/", reverse("public:promise", args=[world.promise.slug])]:
+    for url in [
+        reverse("public:municipality", args=[GOTEBORG]),
+        reverse("public:promise", args=[world.promise.slug]),
+    ]:
         text = text_of(client.get(url))
         assert "Genomfört: 1 Pågående: 2 Av 3 dellöften" in text, url
     assert dict(data.progress_of([world.promise.pk])[world.promise.pk].counts) == {
@@ -219,7 +160,8 @@ def test_progress_counts_only_approved_reports_on_the_start_page_and_the_promise
 
 def test_partly_done_counts_as_done(client, world):
     world.walks.reports.filter(period=world.autumn).update(status="partly_done")
-    assert "Genomfört: 2 Inte rapporterat än: 1" in text_of(client.get("/"))
+    url = reverse("public:municipality", args=[GOTEBORG])
+    assert "Genomfört: 2 Inte rapporterat än: 1" in text_of(client.get(url))
     assert dict(data.progress_of([world.promise.pk])[world.promise.pk].counts) == {
         "done": 2,
         "not_reported": 1,
@@ -266,7 +208,7 @@ def rounds_promise(*rounds):
         ),
     ],
 )
-def test_start_page_and_promise_page_agree_on_the_latest_round(rounds, order):
+def test_municipality_page_and_promise_page_agree_on_the_latest_round(rounds, order):
     promise = rounds_promise(*rounds)
     view = data.promise_view(promise)
     assert [period.name for period in view.periods] == order
@@ -348,7 +290,9 @@ def test_follow_ups_are_listed_newest_published_first(client, world):
 def test_promises_that_start_the_same_day_are_listed_by_area(client, world):
     make_promise("Angered", starts_on=world.promise.starts_on, ends_on=world.promise.ends_on)
     body = client.get("/").content.decode()
-    assert body.index(">Angered</a></h3>") < body.index(">Backa</a></h3>")
+    assert body.index(">Angered 2024-2025</a>") < body.index(">Backa 2024-2025</a>")
+    body = client.get(reverse("public:municipality", args=[GOTEBORG])).content.decode()
+    assert body.index(">Angered</h2>") < body.index(">Backa</h2>")
 
 
 def test_an_approval_shows_on_the_cached_promise_page_at_once(client, world):
@@ -390,7 +334,11 @@ def public_urls(world) -> list[str]:
         "public:accessibility",
         "public:personal_data",
     ]
-    return [reverse(name) for name in site] + [reverse(name, args=[slug]) for name in per_promise]
+    return [
+        *(reverse(name) for name in site),
+        reverse("public:municipality", args=[GOTEBORG]),
+        *(reverse(name, args=[slug]) for name in per_promise),
+    ]
 
 
 def body_of(response) -> str:
@@ -457,8 +405,7 @@ def unfinished_follow_ups(world, state: str) -> Promise:
 
 
 UNFINISHED_OUTPUTS = [
-    ("public:start", False),
-    ("public:promises", False),
+    ("public:municipality", False),
     ("public:feed", False),
     ("public:api_promises", False),
     ("public:promise", True),
@@ -468,6 +415,10 @@ UNFINISHED_OUTPUTS = [
 ]
 
 
+def site_url(name: str) -> str:
+    return reverse(name, args=[GOTEBORG]) if name == "public:municipality" else reverse(name)
+
+
 @pytest.mark.parametrize("state", ["publishing", "failed"])
 @pytest.mark.parametrize(("name", "per_promise"), UNFINISHED_OUTPUTS)
 def test_a_follow_up_still_publishing_or_failed_is_in_no_public_output(
@@ -475,7 +426,7 @@ def test_a_follow_up_still_publishing_or_failed_is_in_no_public_output(
 ):
     lonely = unfinished_follow_ups(world, state)
     for promise in [world.promise, lonely] if per_promise else [None]:
-        url = reverse(name, args=[promise.slug]) if promise else reverse(name)
+        url = reverse(name, args=[promise.slug]) if promise else site_url(name)
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.content.decode()

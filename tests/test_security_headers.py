@@ -159,7 +159,7 @@ def test_public_pages_and_admin_show_no_policy_violation(
 ):
     """The `page` fixture (conftest) fails the test on any violation the browser reports."""
     world = build_world()
-    call_command("freeze_follow_ups", verbosity=0)  # as `make setup` does: served, not rendered
+    call_command("freeze_follow_ups", verbosity=0)  # as `load_demo` does: served, not rendered
     base = live_server.url
     for url in [
         "/",

@@ -15,6 +15,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "a-long-random-production-secret-that-is-not-in-the-repo-0123456789",
     "DJANGO_ALLOWED_HOSTS": "medborgarloften.example.se",
+    "DJANGO_OWNER_NAME": "Exempelby kommun",
 }
 
 

@@ -169,7 +169,7 @@ def freeze_follow_up(*, follow_up: FollowUp) -> FollowUp:
     """Makes the frozen copy of a published follow-up that has none yet.
 
     Follow-ups published outside `publish_follow_up` (the fixture loads one) are frozen when
-    they are loaded (`manage.py freeze_follow_ups`, part of `make setup`), or by a worker
+    they are loaded (`manage.py freeze_follow_ups`, part of `load_demo`), or by a worker
     (`freeze_publication`) if one is requested before that. Of two freezes at once, the
     first stored copy wins.
     """

@@ -330,7 +330,7 @@ class ScopedImportExportMixin(BoundUploadMixin, QueuedExportMixin):
     export_form_class = SwedishExportForm
 
     def get_export_filename(self, request, queryset, file_format) -> str:
-        """`dellöften-hisings-backa-2025-11-25.xlsx`: what, whose (when the user runs one
+        """`dellöften-centrum-2025-11-25.xlsx`: what, whose (when the user runs one
         promise), and the local date."""
         parts = [str(self.model._meta.verbose_name_plural)]
         promises = list(Promise.objects.coordinated_by(request.user).values_list("slug")[:2])

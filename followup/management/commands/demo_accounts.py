@@ -35,9 +35,7 @@ class Command(BaseCommand):
         try:
             promise = Promise.objects.get(slug=DEMO_PROMISE)
         except Promise.DoesNotExist:
-            raise CommandError(
-                "Load the fixture first: manage.py loaddata hisings_backa_2024_2025"
-            ) from None
+            raise CommandError("Load the demo first: manage.py load_demo") from None
         with transaction.atomic():
             rows = self._create(promise)
             period = self._open_round(promise)

@@ -7,7 +7,7 @@ class Command(BaseCommand):
     help = (
         "Makes the frozen page and PDF of every published follow-up that has none yet (one "
         "loaded as published, like the Hisings Backa fixture's), so that no request renders "
-        "one. `make setup` runs it after loading the fixture. Safe to run again."
+        "one. `manage.py load_demo` runs it after loading the demo. Safe to run again."
     )
 
     def handle(self, *args, **options):

@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("email")
-        parser.add_argument("promise", help="the promise's slug, e.g. hisings-backa-2024-2025")
+        parser.add_argument("promise", help="the promise's slug, e.g. centrum-2025-2027")
 
     def handle(self, *args, email: str, promise: str, **options):
         try:
