@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from lofte.accounts.roles import COORDINATORS
 from lofte.models import Municipality, OutgoingEmail, Promise
-from lofte.roles import COORDINATORS
 from parties.models import Publisher
 
 from .conftest import GOTEBORG, make_coordinator, make_promise, make_user
