@@ -293,6 +293,7 @@ def _import_promise():
             "ends_on": datetime.date(2025, 12, 31),
         },
     )
+    promise.municipalities.add("1480")  # the synthetic partners' municipality
     FocusArea.objects.get_or_create(promise=promise, position=1, defaults={"name": "Import"})
     promise.partners.add(*Partner.objects.filter(name__startswith="Syntetisk").order_by("name")[:3])
     ReportingPeriod.objects.get_or_create(

@@ -1,9 +1,9 @@
 """Renewal: the next promise for the same area, made from this one.
 
-What carries over: the promise's words, its partners and coordinators, its focus areas with
-their commitments (to be edited for the new period), and the unfinished sub-promises the
-coordinator picks, each with its responsibilities and a link to where it came from. Nothing
-of the follow-up carries over: no rounds, reports or follow-up documents.
+What carries over: the promise's words, its municipalities, partners and coordinators, its
+focus areas with their commitments (to be edited for the new period), and the unfinished
+sub-promises the coordinator picks, each with its responsibilities and a link to where it
+came from. Nothing of the follow-up carries over: no rounds, reports or follow-up documents.
 """
 
 import datetime
@@ -65,6 +65,7 @@ def renew_promise(
     )
     new._history_user = user
     new.save()
+    new.municipalities.set(promise.municipalities.all())
     new.partners.set(promise.partners.all())
     new.coordinators.set(promise.coordinators.all())
     new_areas = {}

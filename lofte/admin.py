@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 
+from parties.models import Partner
+
 from .accounts.roles import add_coordinator
 from .admin_tools.scope import (
     ScopedAdmin,
@@ -22,6 +24,7 @@ from .mail import retry_failed_email
 from .models import (
     Commitment,
     FocusArea,
+    Municipality,
     OutgoingEmail,
     Promise,
     PromisePublisher,
@@ -75,6 +78,26 @@ class PromiseForm(forms.ModelForm):
             )
         return partners
 
+    def clean(self):
+        """The promise's partners are partners of its municipalities (see
+        Partner.objects.of_municipalities), whoever picks them, a superuser too."""
+        data = super().clean()
+        municipalities, partners = data.get("municipalities"), data.get("partners")
+        if municipalities is None or partners is None or "partners" not in self.fields:
+            return data
+        strangers = partners.exclude(pk__in=Partner.objects.of_municipalities(municipalities))
+        names = sorted(f"{p.name} ({p.municipality})" for p in strangers.select_related())
+        if names:
+            self.add_error(
+                "partners",
+                _(
+                    "%(names)s: a partner of another municipality cannot take part in this "
+                    "promise; pick the partners of the promise's municipalities."
+                )
+                % {"names": ", ".join(names)},
+            )
+        return data
+
 
 @admin.register(Promise)
 class PromiseAdmin(ScopedHistoryAdmin):
@@ -84,7 +107,7 @@ class PromiseAdmin(ScopedHistoryAdmin):
     search_fields = ["area", "name", "slug"]
     date_hierarchy = "starts_on"
     prepopulated_fields = {"slug": ["area"]}
-    autocomplete_fields = ["partners", "coordinators", "previous"]
+    autocomplete_fields = ["municipalities", "partners", "coordinators", "previous"]
     inlines = [PromisePublisherInline, FocusAreaInline]
     # followup.review adds the renewal action: what carries over depends on the reports.
     fieldsets = [
@@ -96,10 +119,21 @@ class PromiseAdmin(ScopedHistoryAdmin):
     change_form_template = "admin/lofte/promise/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
-        # Only a superuser decides who coordinates a promise.
+        # A superuser picks a promise's coordinators; a coordinator invites them (below).
         if request.user.is_superuser:
             return []
         return ["coordinators"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        code = only_municipality(request)
+        return {"municipalities": [code], **initial} if code else initial
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and not request.user.is_superuser:
+            # A coordinator who starts a promise runs it (and so still sees it once saved).
+            form.instance.coordinators.add(request.user)
 
     def get_urls(self):
         return [
@@ -113,35 +147,60 @@ class PromiseAdmin(ScopedHistoryAdmin):
 
     def invite_coordinator_view(self, request, object_id):
         """Invites a coordinator to this promise in one step: the account (staff, in
-        Samordnare), the link to the promise and the email with a link to set a password."""
+        Samordnare), the link to the promise and the email with a link to set a password.
+        Open to a superuser and to the promise's own coordinators (another promise is a 404)."""
         promise = self.get_object(request, object_id)
         if promise is None:
             raise Http404
-        if not request.user.is_superuser:  # only a superuser decides who coordinates
+        if not self.has_change_permission(request, promise):
             raise PermissionDenied
-        form = InviteCoordinatorForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                user, _created = add_coordinator(email=form.cleaned_data["email"], promise=promise)
-            except ValueError as error:
-                form.add_error("email", str(error))
-            else:
-                self.log_change(request, promise, _("Invited %(email)s") % {"email": user.email})
-                self.message_user(
-                    request,
+        return invite_coordinator(self, request, promise, promise=promise)
+
+
+def only_municipality(request) -> str | None:
+    """The code of the user's municipality, when they have only one to choose from."""
+    codes = list(
+        Municipality.objects.coordinated_by(request.user).values_list("code", flat=True)[:2]
+    )
+    return codes[0] if len(codes) == 1 else None
+
+
+def invite_coordinator(model_admin, request, obj, **place):
+    """The invitation page of a promise or a municipality (`place` names which), through
+    the one function that makes coordinators, `lofte.accounts.roles.add_coordinator`."""
+    opts = model_admin.opts
+    change_url = f"admin:{opts.app_label}_{opts.model_name}_change"
+    form = InviteCoordinatorForm(request.POST or None, municipality="municipality" in place)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, _created = add_coordinator(email=form.cleaned_data["email"], **place)
+        except ValueError as error:
+            form.add_error("email", str(error))
+        else:
+            model_admin.log_change(request, obj, _("Invited %(email)s") % {"email": user.email})
+            model_admin.message_user(
+                request,
+                (
                     _("%(email)s is a coordinator of the promise and has been sent an invitation.")
-                    % {"email": user.email},
-                    messages.SUCCESS,
+                    if "promise" in place
+                    else _(
+                        "%(email)s is a coordinator in the municipality and has been sent an "
+                        "invitation."
+                    )
                 )
-                return redirect("admin:lofte_promise_change", promise.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Invite a coordinator"),
-            "opts": self.opts,
-            "original": promise,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/lofte/promise/invite_coordinator.html", context)
+                % {"email": user.email},
+                messages.SUCCESS,
+            )
+            return redirect(change_url, obj.pk)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Invite a coordinator"),
+        "opts": opts,
+        "original": obj,
+        "form": form,
+        **place,
+    }
+    return TemplateResponse(request, "admin/lofte/promise/invite_coordinator.html", context)
 
 
 class InviteCoordinatorForm(forms.Form):
@@ -152,6 +211,14 @@ class InviteCoordinatorForm(forms.Form):
             "added to the promise."
         ),
     )
+
+    def __init__(self, *args, municipality: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if municipality:
+            self.fields["email"].help_text = _(
+                "They get an email with a link to choose a password; an existing account is "
+                "added to the municipality."
+            )
 
 
 class CommitmentInline(ScopedTabularInline):
@@ -195,9 +262,9 @@ class ResponsibilityFormSet(BaseInlineFormSet):
         if self.instance.focus_area_id is None:
             return
         listed = set(
-            Promise.partners.through.objects.filter(
-                promise=self.instance.focus_area.promise_id
-            ).values_list("partner_id", flat=True)
+            Partner.objects.may_be_responsible_in(self.instance.focus_area.promise_id).values_list(
+                "pk", flat=True
+            )
         )
         for form in self.forms:
             partner = form.cleaned_data.get("partner") if form.cleaned_data else None
@@ -206,11 +273,27 @@ class ResponsibilityFormSet(BaseInlineFormSet):
                 and not form.cleaned_data.get("DELETE")
                 and partner.pk not in listed
             ):
-                form.add_error(
-                    "partner",
-                    _("%(name)s is not a partner of this promise; add it to the promise first.")
-                    % {"name": partner.name},
-                )
+                form.add_error("partner", not_the_promises_partner(partner))
+
+
+def not_the_promises_partner(partner: Partner) -> str:
+    return _("%(name)s is not a partner of this promise; add it to the promise first.") % {
+        "name": partner.name
+    }
+
+
+class ResponsibilityForm(forms.ModelForm):
+    """A responsibility on its own page: as in a sub-promise's inline, only the promise's
+    own partners (Partner.objects.may_be_responsible_in)."""
+
+    def clean(self):
+        data = super().clean()
+        sub_promise, partner = data.get("sub_promise"), data.get("partner")
+        if sub_promise is not None and partner is not None:
+            allowed = Partner.objects.may_be_responsible_in(sub_promise.focus_area.promise_id)
+            if not allowed.filter(pk=partner.pk).exists():
+                self.add_error("partner", not_the_promises_partner(partner))
+        return data
 
 
 class ResponsibilityInline(ScopedTabularInline):
@@ -248,6 +331,7 @@ class SubPromiseAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedHistoryA
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(ScopedAdmin):
+    form = ResponsibilityForm
     list_display = ["sub_promise", "partner", "role"]
     list_filter = ["role", "sub_promise__focus_area__promise"]
     list_select_related = ["sub_promise", "partner"]
@@ -305,3 +389,54 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             % {"count": queued},
             messages.SUCCESS,
         )
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(ScopedAdmin):
+    """Sweden's municipalities, from the shipped list (lofte/places.py): nobody adds or
+    removes one here. A superuser gives a municipality its coordinators, or invites one (the
+    admin side of `manage.py onboard_municipality`); a coordinator sees their own
+    municipalities (Municipality.objects.coordinated_by) and nothing else."""
+
+    list_display = ["name", "code", "county"]
+    list_filter = ["county"]
+    list_select_related = ["county"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["coordinators"]
+    readonly_fields = ["code", "name", "county"]
+    change_form_template = "admin/lofte/municipality/change_form.html"
+
+    def get_fields(self, request, obj=None):
+        # Who else coordinates there is an administrator's to see and change.
+        if request.user.is_superuser:
+            return ["code", "name", "county", "coordinators"]
+        return ["code", "name", "county"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/bjud-in-samordnare/",
+                self.admin_site.admin_view(self.invite_coordinator_view),
+                name="lofte_municipality_invite_coordinator",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_coordinator_view(self, request, object_id):
+        """A municipality's coordinator, invited by a superuser in one step (as
+        `manage.py onboard_municipality` does)."""
+        municipality = self.get_object(request, object_id)
+        if municipality is None:
+            raise Http404
+        if not self.has_change_permission(request, municipality):
+            raise PermissionDenied
+        return invite_coordinator(self, request, municipality, municipality=municipality)

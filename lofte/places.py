@@ -10,6 +10,7 @@ replace the file, run migrate. `tests/test_places.py` holds the files to their s
 import csv
 from dataclasses import dataclass
 from difflib import get_close_matches
+from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -70,8 +71,50 @@ def sync_after_migrate(sender, app_config=None, **kwargs) -> None:
     sync(County, Municipality)
 
 
+@cache
+def _shipped() -> tuple[dict[str, Place], dict[str, Place]]:
+    """The shipped municipalities by code and by name (any case), read once a process."""
+    places = read_municipalities()
+    return {p.code: p for p in places}, {p.name.casefold(): p for p in places}
+
+
+def municipality_code(typed) -> str | None:
+    """The code of the municipality that `typed` names, or None.
+
+    A code is taken as a spreadsheet may have left it (1480, "0180", 180 or "180.0" for
+    Stockholm's 0180); a name must be one of the list's exactly, in any case.
+    """
+    text = str(typed or "").strip()
+    by_code, by_name = _shipped()
+    digits = text.removesuffix(".0")
+    if digits.isdigit() and len(digits) <= 4:
+        code = digits.zfill(4)
+        return code if code in by_code else None
+    place = by_name.get(text.casefold())
+    return place.code if place else None
+
+
+def unknown_municipality(typed) -> str:
+    """Why `typed` names no municipality, with the nearest names when it looks like one."""
+    from django.utils.translation import gettext as _
+
+    text = str(typed or "").strip()
+    if text.removesuffix(".0").isdigit():
+        return _("“%(code)s” is not one of Sweden's %(count)d municipality codes.") % {
+            "code": text,
+            "count": len(_shipped()[0]),
+        }
+    near = near_matches(text)
+    if near:
+        return _("No municipality is named “%(name)s”; did you mean %(near)s?") % {
+            "name": text,
+            "near": ", ".join(near),
+        }
+    return _("No municipality is named “%(name)s”.") % {"name": text}
+
+
 def near_matches(typed: str, limit: int = 3) -> list[str]:
     """The municipalities whose names are closest to what someone typed, for an error."""
-    by_name = {p.name.casefold(): p for p in read_municipalities()}
+    by_name = _shipped()[1]
     found = get_close_matches(typed.strip().casefold(), list(by_name), n=limit, cutoff=0.6)
     return [f"{by_name[name].name} ({by_name[name].code})" for name in found]

@@ -40,13 +40,65 @@ class MembershipInline(ScopedTabularInline):
         return False
 
 
+class PartnerForm(forms.ModelForm):
+    """A partner's municipality (one of the user's, by the scoped choices) and a name not
+    yet taken there, said on the name field."""
+
+    class Meta:
+        model = Partner
+        fields = ["municipality", "name", "kind", "email"]
+
+    def clean(self):
+        data = super().clean()
+        municipality, name = data.get("municipality"), data.get("name")
+        if municipality is None or not name:
+            return data
+        if (
+            Partner.objects.filter(municipality=municipality, name=name)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            # The constraint's own message; with the name in error the model skips it.
+            constraint = next(
+                c
+                for c in Partner._meta.constraints
+                if c.name == "partner_name_unique_in_municipality"
+            )
+            self.add_error("name", constraint.get_violation_error_message())
+        elif self.instance.pk and municipality.pk != self.instance.municipality_id:
+            # A promise's partners are its municipalities' (Partner.objects.of_municipalities).
+            listed = self.instance.promises.exclude(municipalities=municipality)
+            responsible = self.instance.responsibilities.exclude(
+                sub_promise__focus_area__promise__municipalities=municipality
+            )
+            if listed.exists() or responsible.exists():
+                self.add_error(
+                    "municipality",
+                    _(
+                        "The partner takes part in promises not made in %(municipality)s; "
+                        "it stays in its municipality."
+                    )
+                    % {"municipality": municipality},
+                )
+        return data
+
+
 @admin.register(Partner)
 class PartnerAdmin(ScopedImportExportMixin, ImportExportMixin, ScopedAdmin):
     resource_classes = [PartnerResource]
-    list_display = ["name", "kind", "email"]
-    list_filter = ["kind"]
-    search_fields = ["name"]
+    form = PartnerForm
+    list_display = ["name", "municipality", "kind", "email"]
+    list_filter = ["municipality", "kind"]
+    list_select_related = ["municipality"]
+    search_fields = ["name", "municipality__name"]
     inlines = [MembershipInline]
+
+    def get_changeform_initial_data(self, request):
+        from lofte.admin import only_municipality
+
+        initial = super().get_changeform_initial_data(request)
+        code = only_municipality(request)
+        return {"municipality": code, **initial} if code else initial
 
     def get_inlines(self, request, obj):
         # The reporters of a partner one does not manage are an administrator's to see.

@@ -30,28 +30,49 @@ def taking_part(promises) -> Exists:
 
 class PartnerQuerySet(models.QuerySet):
     def coordinated_by(self, user) -> "PartnerQuerySet":
-        """Partners taking part in a promise this user coordinates (all for a superuser)."""
-        from lofte.models import Promise
+        """Partners this user sees and picks: those of their municipalities
+        (`Municipality.objects.coordinated_by`) and those taking part in a promise they
+        coordinate (all for a superuser)."""
+        from lofte.models import Municipality, Promise
 
         if user.is_superuser:
             return self
-        return self.filter(taking_part(Promise.objects.coordinated_by(user)))
+        return self.filter(
+            models.Q(municipality__in=Municipality.objects.coordinated_by(user))
+            | taking_part(Promise.objects.coordinated_by(user))
+        )
 
     def managed_by(self, user) -> "PartnerQuerySet":
         """Partners whose reporters and details this user may change.
 
-        A superuser manages every partner. A coordinator manages a partner that takes part
-        in one of their promises and in no promise they do not coordinate: a partner shared
-        with another promise is changed by an administrator, so that no coordinator can
-        give someone access to another promise's reports.
+        A superuser manages every partner. A coordinator manages a partner of one of their
+        municipalities that takes part in one of their promises and in no promise they do
+        not coordinate: a partner shared with another promise is changed by an
+        administrator, so that no coordinator can give someone access to another promise's
+        reports.
         """
-        from lofte.models import Promise
+        from lofte.models import Municipality, Promise
 
         if user.is_superuser:
             return self
         mine = Promise.objects.coordinated_by(user)
-        return self.filter(taking_part(mine)).exclude(
-            taking_part(Promise.objects.exclude(pk__in=mine.values("pk")))
+        return self.filter(
+            taking_part(mine), municipality__in=Municipality.objects.coordinated_by(user)
+        ).exclude(taking_part(Promise.objects.exclude(pk__in=mine.values("pk"))))
+
+    def of_municipalities(self, municipalities) -> "PartnerQuerySet":
+        """Partners that may take part in a promise made in `municipalities`: those of the
+        same municipalities. The one rule for a promise's partners and its sub-promises'
+        responsible partners, in admin's forms and the imports alike."""
+        return self.filter(municipality__in=municipalities)
+
+    def may_be_responsible_in(self, promise) -> "PartnerQuerySet":
+        """Partners that may be made responsible for the promise's sub-promises: those on
+        its list that belong to one of its municipalities."""
+        from lofte.models import Municipality
+
+        return self.filter(promises=promise).of_municipalities(
+            Municipality.objects.filter(promises=promise)
         )
 
 

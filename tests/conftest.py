@@ -14,6 +14,7 @@ from lofte.models import FocusArea, Promise, Responsibility, SubPromise
 from parties.models import Membership, Partner
 
 GOTEBORG = "1480"  # the demo's municipality; tests/test_places.py has others
+STOCKHOLM = "0180"  # another municipality, for what must stay apart
 
 _counter = itertools.count(1)
 

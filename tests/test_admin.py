@@ -11,6 +11,8 @@ from followup.models import FollowUp, Highlight, ReportingPeriod, StatusReport
 from lofte.models import Commitment, FocusArea, Promise, Responsibility, SubPromise
 
 from .conftest import (
+    GOTEBORG,
+    STOCKHOLM,
     make_coordinator,
     make_focus_area,
     make_partner,
@@ -41,15 +43,18 @@ ADMIN_LISTS = [
 
 @pytest.fixture
 def two_promises():
-    """A promise with a coordinator, and another promise with its own sub-promise."""
+    """A promise with a coordinator, and another municipality's promise with its own
+    sub-promise."""
     mine = make_promise("Hisings Backa")
-    theirs = make_promise("Angered")
+    # Of another municipality: its partners are out of sight too (a promise of the same
+    # municipality shares its partners, see tests/test_municipality_scope.py).
+    theirs = make_promise("Angered", municipalities=(STOCKHOLM,))
     mine_sub = make_sub_promise(
         make_focus_area(mine, "Skola"), make_partner("Ellen Keyskolan"), title="Frukost i skolan"
     )
     theirs_sub = make_sub_promise(
         make_focus_area(theirs, "Trygghet"),
-        make_partner("Angeredsbostäder"),
+        make_partner("Angeredsbostäder", municipality_id=STOCKHOLM),
         title="Trapphusvärdar",
     )
     make_report(mine_sub, make_period(mine), achieved="Tusen frukostar")
@@ -359,6 +364,7 @@ def test_promise_form_refuses_another_promises_partner_on_post(client, two_promi
         "name": mine.name,
         "text": "Ny text",
         "organisers": mine.organisers,
+        "municipalities": [GOTEBORG],
         "starts_on": mine.starts_on.isoformat(),
         "ends_on": mine.ends_on.isoformat(),
         "previous": "",
@@ -394,6 +400,7 @@ def test_a_coordinator_cannot_change_who_coordinates_their_promise(client, two_p
         "name": mine.name,
         "text": "Ny text",
         "organisers": mine.organisers,
+        "municipalities": [GOTEBORG],
         "starts_on": mine.starts_on.isoformat(),
         "ends_on": mine.ends_on.isoformat(),
         "previous": "",

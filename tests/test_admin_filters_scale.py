@@ -13,6 +13,7 @@ from django.urls import reverse
 from lofte.admin_tools.scope import MAX_FILTER_CHOICES
 
 from .conftest import (
+    STOCKHOLM,
     make_coordinator,
     make_focus_area,
     make_partner,
@@ -27,15 +28,20 @@ LIST = "admin:followup_statusreport_changelist"
 
 
 def build(partners: int):
-    """A promise whose reports name `partners` partners, and another promise beside it."""
+    """A promise whose reports name `partners` partners, and another municipality's promise
+    beside it."""
     mine = make_promise(slug="backa")
     area = make_focus_area(mine, "Skola")
     period = make_period(mine, name="Våren")
     for n in range(partners):
         sub = make_sub_promise(area, make_partner(f"Förening {n:03d}"), position=n + 1)
         make_report(sub, period)
-    theirs = make_promise(slug="angered")
-    other = make_sub_promise(make_focus_area(theirs, "Trygghet"), make_partner("Förening hemlig"))
+    # Of another municipality, whose partners a coordinator of `mine` never sees.
+    theirs = make_promise(slug="angered", municipalities=(STOCKHOLM,))
+    other = make_sub_promise(
+        make_focus_area(theirs, "Trygghet"),
+        make_partner("Förening hemlig", municipality_id=STOCKHOLM),
+    )
     make_report(other, make_period(theirs, name="Hösten"))
     return mine
 

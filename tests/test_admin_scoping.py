@@ -15,6 +15,8 @@ from lofte.models import ExportJob
 from parties.models import Membership
 
 from .conftest import (
+    GOTEBORG,
+    STOCKHOLM,
     make_coordinator,
     make_focus_area,
     make_partner,
@@ -30,14 +32,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def two():
-    """Promise A (ours) and promise B (theirs), each with a submitted report."""
+    """Promise A (ours) and promise B (theirs, of another municipality: its partners are out
+    of sight too), each with a submitted report."""
     result = {}
-    for key, area, partner, title in [
-        ("a", "Hisings Backa", "Ellen Keyskolan", "Frukost i skolan"),
-        ("b", "Angered", "Angeredsbostäder", "Trapphusvärdar"),
+    for key, area, partner, title, municipality in [
+        ("a", "Hisings Backa", "Ellen Keyskolan", "Frukost i skolan", GOTEBORG),
+        ("b", "Angered", "Angeredsbostäder", "Trapphusvärdar", STOCKHOLM),
     ]:
-        promise = make_promise(area)
-        partner = make_partner(partner)
+        promise = make_promise(area, municipalities=(municipality,))
+        partner = make_partner(partner, municipality_id=municipality)
         sub = make_sub_promise(make_focus_area(promise, f"Fokus {area}"), partner, title=title)
         period = make_period(promise, name=f"Omgång {area}")
         report = make_report(sub, period, state="submitted", submitted_at=timezone.now())

@@ -44,13 +44,24 @@ def test_a_bad_address_is_a_clear_error_and_keeps_what_was_typed(client):
     assert not promise.coordinators.exists() and mail.outbox == []
 
 
-def test_a_coordinator_may_not_invite_and_outsiders_get_404(client):
+def test_the_promises_coordinator_invites_and_outsiders_get_404(client):
+    """A coordinator invites the other coordinators of their own promise (once only a
+    superuser could); a coordinator of another promise gets a 404 and sends nothing."""
     promise = make_promise()
     client.force_login(make_coordinator(promise))
-    assert client.post(invite_url(promise), {"email": "a@b.se"}).status_code == 403
+    page = client.get(reverse("admin:lofte_promise_change", args=[promise.pk])).content.decode()
+    assert invite_url(promise) in page
+    response = client.post(invite_url(promise), {"email": "kollega@example.org"}, follow=True)
+    assert "kollega@example.org är nu samordnare för löftet" in response.content.decode()
+    colleague = get_user_model().objects.get(email="kollega@example.org")
+    assert colleague.is_staff and not colleague.is_superuser
+    assert promise.coordinators.filter(pk=colleague.pk).exists()
+    assert [m.to for m in mail.outbox] == [["kollega@example.org"]]
     client.force_login(make_coordinator(make_promise()))
     assert client.get(invite_url(promise)).status_code == 404
-    assert mail.outbox == []
+    assert client.post(invite_url(promise), {"email": "a@b.se"}).status_code == 404
+    assert not get_user_model().objects.filter(email="a@b.se").exists()
+    assert len(mail.outbox) == 1
 
 
 def test_view_on_site_leads_to_the_public_promise_page(client):

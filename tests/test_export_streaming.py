@@ -27,6 +27,7 @@ from outcomes.models import Indicator, IndicatorValue
 from parties.models import Partner
 
 from .conftest import (
+    STOCKHOLM,
     make_coordinator,
     make_focus_area,
     make_partner,
@@ -60,7 +61,10 @@ def make_rows(promise, count: int, *, hostile: bool = False) -> None:
     )
     area = make_focus_area(promise, "Skola och fritid")
     period = make_period(promise, name="Våren 2025")
-    lead = make_partner(f"{HOSTILE[4]}Åsa Ärlig Öberg {promise.pk}" if hostile else None)
+    place = promise.municipalities.get().code  # the partners are of the promise's municipality
+    lead = make_partner(
+        f"{HOSTILE[4]}Åsa Ärlig Öberg {promise.pk}" if hostile else None, municipality_id=place
+    )
     now = timezone.now()
     for n in range(count):
         text = HOSTILE[n % len(HOSTILE)] if hostile else f"Text {n}"
@@ -68,6 +72,7 @@ def make_rows(promise, count: int, *, hostile: bool = False) -> None:
             f"{HOSTILE[n % len(HOSTILE)]}Bostäder {promise.pk}-{n}" if hostile else None,
             email=f"part{promise.pk}-{n}@example.org",
             kind="housing",
+            municipality_id=place,
         )
         sub = make_sub_promise(
             area,
@@ -177,7 +182,8 @@ def looks(sheet) -> dict:
 def backa():
     promise = make_promise("Hisings Backa", slug="hisings-backa")
     make_rows(promise, 8, hostile=True)
-    make_rows(make_promise("Angered", slug="angered"), 3, hostile=True)
+    # Another municipality's promise: none of its rows, partners included, are the user's.
+    make_rows(make_promise("Angered", slug="angered", municipalities=(STOCKHOLM,)), 3, hostile=True)
     return {"promise": promise, "coordinator": make_coordinator(promise)}
 
 
@@ -254,7 +260,7 @@ def no_dataset(*args, **kwargs):
     "model, budget",
     [
         ("lofte_subpromise", 11),
-        ("parties_partner", 9),
+        ("parties_partner", 10),  # one of them the list's municipality filter's choices
         ("followup_statusreport", 13),
         ("outcomes_indicatorvalue", 9),
     ],

@@ -12,6 +12,7 @@ from lofte.models import SubPromise
 from parties.models import Partner
 
 from .conftest import (
+    STOCKHOLM,
     make_coordinator,
     make_focus_area,
     make_partner,
@@ -27,7 +28,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def data():
     mine = make_promise("Hisings Backa", slug="hisings-backa")
-    theirs = make_promise("Angered", slug="angered")
+    # Of another municipality, whose partners the coordinator never sees.
+    theirs = make_promise("Angered", slug="angered", municipalities=(STOCKHOLM,))
     school = make_partner("Ellen Keyskolan", kind="school")
     housing = make_partner("Familjebostäder", kind="housing")
     area = make_focus_area(mine, "Skola")
@@ -41,7 +43,9 @@ def data():
         indicator_target=1000,
     )
     make_sub_promise(
-        make_focus_area(theirs, "Trygghet"), make_partner("Angeredsbostäder"), title="Trapphus"
+        make_focus_area(theirs, "Trygghet"),
+        make_partner("Angeredsbostäder", municipality_id=STOCKHOLM),
+        title="Trapphus",
     )
     period = make_period(mine, name="Våren 2025")
     return {
@@ -221,21 +225,26 @@ def test_escaped_cells_import_back_unchanged(client, data):
 def test_partner_export_and_import_are_scoped(client, data):
     client.force_login(data["coordinator"])
     rows = csv_rows(export(client, "parties_partner", "csv"))
-    assert rows[0] == ["namn", "typ", "e-post", "löften"]
-    assert sorted(row[0] for row in rows[1:]) == ["Ellen Keyskolan", "Familjebostäder"]
-    assert {row[3] for row in rows[1:]} == {"hisings-backa"}
+    # Each partner with its municipality's code (partners belong to a municipality).
+    assert rows[0] == ["namn", "kommunkod", "typ", "e-post", "löften"]
+    assert sorted(row[:2] for row in rows[1:]) == [
+        ["Ellen Keyskolan", "1480"],
+        ["Familjebostäder", "1480"],
+    ]
+    assert {row[4] for row in rows[1:]} == {"hisings-backa"}
     content = (
-        "namn,typ,e-post,löften\n"
-        "Backa IK,association,info@backaik.se,hisings-backa\n"
-        "Angeredsbostäder,housing,ny@example.org,hisings-backa\n"
+        "namn,kommunkod,typ,e-post,löften\n"
+        "Backa IK,,association,info@backaik.se,hisings-backa\n"
+        "Angeredsbostäder,0180,housing,ny@example.org,hisings-backa\n"
     ).encode()
     preview, done = import_file(client, "parties_partner", content, "p.csv", "csv")
     assert done is None
-    assert "”Angeredsbostäder” finns redan i ett annat medborgarlöfte" in preview.content.decode()
+    assert "”0180” är inte en av dina kommuner" in preview.content.decode()
     assert not Partner.objects.filter(name="Backa IK").exists()
     content = b"namn,typ,e-post,l\xc3\xb6ften\nBacka IK,association,info@backaik.se,hisings-backa\n"
     _, done = import_file(client, "parties_partner", content, "p.csv", "csv")
-    assert data["mine"].partners.filter(name="Backa IK").exists()
+    assert data["mine"].partners.get(name="Backa IK").municipality_id == "1480"
+    assert Partner.objects.get(name="Angeredsbostäder").email == ""
 
 
 def test_status_reports_import_content_but_never_state(client, data):

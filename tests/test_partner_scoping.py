@@ -1,8 +1,9 @@
 """A coordinator changes the reporters and details only of partners that are theirs alone.
 
-The attack this closes: coordinator A links promise B's partner to A's promise by import,
-then invites a reporter of A's choosing to it, who would see B's sub-promises and reports.
-A partner shared by A and B is likewise changed by an administrator, not by A.
+The attack this closes: coordinator A links another municipality's partner to A's promise by
+import, then invites a reporter of A's choosing to it, who would see that partner's
+sub-promises and reports. A partner A's promise shares with promise B of the same
+municipality is likewise changed by an administrator, not by A.
 """
 
 import pytest
@@ -14,6 +15,7 @@ from lofte.models import SubPromise
 from parties.models import Membership, Partner
 
 from .conftest import (
+    STOCKHOLM,
     make_coordinator,
     make_focus_area,
     make_partner,
@@ -26,6 +28,8 @@ from .test_import_export import import_file
 pytestmark = pytest.mark.django_db
 
 HEADER = "namn,typ,e-post,löften\n"
+# The same with the municipality, by its code or its name.
+PLACED = "namn,kommunkod,typ,e-post,löften\n"
 
 
 def invited(partner, email):
@@ -37,19 +41,27 @@ def invited(partner, email):
 
 @pytest.fixture
 def world():
-    """Promise A with its own partner, promise B with its own, and one partner in both."""
+    """Promise A with its own partner; promise B of the same municipality (Göteborg), which
+    A's coordinator does not run, sharing one partner with A; and promise C of another
+    municipality (Stockholm) with its own partner."""
     a = make_promise("Hisings Backa", slug="a")
     b = make_promise("Angered", slug="b")
+    c = make_promise("Södermalm", slug="c", municipalities=(STOCKHOLM,))
     own = make_partner("Backa IK", kind="association", email="info@backaik.se")
-    theirs = make_partner("Hemlig part", kind="housing", email="hemlig@b.example")
+    theirs = make_partner(
+        "Hemlig part", kind="housing", email="hemlig@b.example", municipality_id=STOCKHOLM
+    )
     shared = make_partner("Polisen", kind="police", email="polis@example.org")
     a.partners.add(own, shared)
-    b.partners.add(theirs, shared)
+    b.partners.add(shared)
+    c.partners.add(theirs)
     make_sub_promise(make_focus_area(a, "Fritid"), own, shared, title="Läxhjälp")
-    make_sub_promise(make_focus_area(b, "Trygghet"), theirs, shared, title="B:s hemliga dellöfte")
+    make_sub_promise(make_focus_area(b, "Trygghet"), shared, title="B:s dellöfte")
+    make_sub_promise(make_focus_area(c, "Trygghet"), theirs, title="C:s hemliga dellöfte")
     return {
         "a": a,
         "b": b,
+        "c": c,
         "own": own,
         "theirs": theirs,
         "shared": shared,
@@ -75,38 +87,61 @@ def test_managed_partners_are_those_only_in_the_coordinators_promises(world):
     assert not Partner.objects.managed_by(make_user("nobody")).exists()
 
 
-def test_coordinator_cannot_link_another_promises_partner_by_import(client, world):
-    """The attack's first step: an error that says nothing about the partner."""
+def test_coordinator_cannot_link_another_municipalitys_partner_by_import(client, world):
+    """The attack's first step: an error that says nothing about the partner. (Before
+    partners belonged to a municipality, any other promise's partner was refused; a partner
+    of the coordinator's own municipality is theirs to pick now, see
+    tests/test_municipality_scope.py.)"""
     client.force_login(world["coordinator"])
-    for row in ["Hemlig part,other,,a\n", "Hemlig part,housing,hemlig@b.example,a\n"]:
+    for row in [
+        "Hemlig part,0180,other,,a\n",
+        "Hemlig part,Stockholm,housing,hemlig@b.example,a\n",
+    ]:
         preview, done = import_file(
-            client, "parties_partner", (HEADER + row).encode(), "p.csv", "csv"
+            client, "parties_partner", (PLACED + row).encode(), "p.csv", "csv"
         )
         page = preview.content.decode()
         assert done is None
-        assert "”Hemlig part” finns redan i ett annat medborgarlöfte" in page
-        assert "en administratör kan koppla den till ditt" in page
+        assert "är inte en av dina kommuner" in page
         if "other" in row:  # nothing of the partner's own details, only the file's
             assert "hemlig@b.example" not in page
             assert "housing" not in page
             assert "bostadsbolag" not in page.lower()
     assert not world["a"].partners.filter(pk=world["theirs"].pk).exists()
+    # Without a municipality the row is one of the coordinator's own: a new partner there.
+    _, done = import_file(
+        client, "parties_partner", (HEADER + "Hemlig part,other,,a\n").encode(), "p.csv", "csv"
+    )
+    assert done is not None
+    made = world["a"].partners.get(name="Hemlig part")
+    assert (made.pk, made.municipality_id) != (world["theirs"].pk, STOCKHOLM)
+    world["theirs"].refresh_from_db()
+    assert (world["theirs"].kind, world["theirs"].email) == ("housing", "hemlig@b.example")
+    assert list(world["theirs"].promises.all()) == [world["c"]]
 
 
 def test_refused_link_imports_nothing_of_the_file(client, world):
     client.force_login(world["coordinator"])
-    content = HEADER + "Ny förening,association,,a\nHemlig part,housing,hemlig@b.example,a\n"
+    content = PLACED + "Ny förening,,association,,a\nHemlig part,0180,housing,hemlig@b.example,a\n"
     _, done = import_file(client, "parties_partner", content.encode(), "p.csv", "csv")
     assert done is None
     assert not Partner.objects.filter(name="Ny förening").exists()
 
 
 def test_superuser_links_an_existing_partner_by_import(admin_client, world):
-    content = (HEADER + "Hemlig part,housing,hemlig@b.example,a\n").encode()
+    angereds = make_partner("Angereds fritid", kind="municipal")
+    world["b"].partners.add(angereds)
+    content = (HEADER + "Angereds fritid,municipal,,a\n").encode()
     _, done = import_file(admin_client, "parties_partner", content, "p.csv", "csv")
     assert done is not None
-    assert world["a"].partners.filter(pk=world["theirs"].pk).exists()
-    assert Partner.objects.filter(name="Hemlig part").count() == 1
+    assert world["a"].partners.filter(pk=angereds.pk).exists()
+    assert Partner.objects.filter(name="Angereds fritid").count() == 1
+    # Not even a superuser links another municipality's partner to a promise.
+    content = (PLACED + "Hemlig part,0180,housing,hemlig@b.example,a\n").encode()
+    preview, done = import_file(admin_client, "parties_partner", content, "p.csv", "csv")
+    assert done is None
+    assert "”a” ges inte i Stockholm" in preview.content.decode()
+    assert not world["a"].partners.filter(pk=world["theirs"].pk).exists()
 
 
 def test_import_cannot_change_a_shared_partners_details_but_may_repeat_them(client, world):
@@ -177,6 +212,7 @@ def test_own_partners_details_can_be_changed(client, world):
     assert 'name="email"' in page
     assert "egen@example.org" in page
     data = {
+        "municipality": world["own"].municipality_id,  # a partner belongs to a municipality
         "name": "Backa IK",
         "kind": "association",
         "email": "ny@backaik.se",
@@ -253,7 +289,7 @@ def test_superuser_manages_the_shared_partners_reporters(admin_client, world):
 def test_the_attack_end_to_end_leaves_promise_b_unseen(client, world):
     """Import-link B's partner, invite a sock puppet to it: both steps are refused."""
     client.force_login(world["coordinator"])
-    content = (HEADER + "Hemlig part,housing,hemlig@b.example,a\n").encode()
+    content = (PLACED + "Hemlig part,0180,housing,hemlig@b.example,a\n").encode()
     import_file(client, "parties_partner", content, "p.csv", "csv")
     invite(client, world["theirs"], email="sock@example.org")
     assert not get_user_model().objects.filter(email="sock@example.org").exists()
@@ -269,6 +305,7 @@ def promise_form(promise, partners) -> dict:
         "name": promise.name,
         "text": promise.text,
         "organisers": promise.organisers,
+        "municipalities": list(promise.municipalities.values_list("code", flat=True)),
         "starts_on": promise.starts_on.isoformat(),
         "ends_on": promise.ends_on.isoformat(),
         "partners": [p.pk for p in partners],

@@ -81,6 +81,8 @@ def test_renewal_copies_what_it_should_and_nothing_else(old):
     assert new.title == "Medborgarlöfte Hisings Backa 2026-2028"
     assert new.text == old["promise"].text
     assert set(new.partners.all()) == set(old["promise"].partners.all())
+    # Made in the same municipalities, whose partners they are.
+    assert list(new.municipalities.values_list("code", flat=True)) == ["1480"]
     assert list(new.coordinators.all()) == [old["coordinator"]]
     assert list(new.focus_areas.values_list("position", "name", "rationale")) == [
         (1, "Skola", "En lyckad skolgång"),

@@ -14,8 +14,11 @@ COORDINATORS = "Samordnare"
 # app label -> model -> actions
 COORDINATOR_PERMISSIONS = {
     "lofte": {
-        # Renewal creates the next promise from one the coordinator runs ("change").
-        "promise": ["view", "change"],
+        # Renewal creates the next promise from one the coordinator runs ("change"); a new
+        # promise is made in one of their municipalities ("add", lofte.admin.PromiseAdmin).
+        "promise": ["view", "add", "change"],
+        # Their own municipalities, to read and to pick for a new promise.
+        "municipality": ["view"],
         "focusarea": ["view", "add", "change", "delete"],
         "commitment": ["view", "add", "change", "delete"],
         "subpromise": ["view", "add", "change", "delete"],
@@ -65,11 +68,15 @@ def ensure_coordinator_group() -> Group:
     return group
 
 
-def add_coordinator(*, email: str, promise) -> tuple:
-    """Makes the person with this email a coordinator of `promise` and queues an invitation.
+def add_coordinator(*, email: str, promise=None, municipality=None) -> tuple:
+    """Makes the person with this email a coordinator of `promise`, or in `municipality`
+    (they may start promises there and pick its partners), and queues an invitation.
 
-    An unknown address gets a new staff account without a password, and the invitation
-    carries a link to choose one. Returns (user, created).
+    The one way anyone becomes a coordinator (admin's invitation pages and the commands
+    `add_coordinator` and `onboard_municipality`): a staff account in the Samordnare group,
+    linked to the promise or the municipality, in one step. An unknown address gets a new
+    account without a password, and the invitation carries a link to choose one. Returns
+    (user, created).
     """
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -81,6 +88,8 @@ def add_coordinator(*, email: str, promise) -> tuple:
     from lofte.mail import send_each, site_url
     from parties.invitations import set_password_url
 
+    if (promise is None) == (municipality is None):
+        raise TypeError("Name a promise or a municipality.")
     User = get_user_model()
     with transaction.atomic():
         matches = list(User.objects.filter(email__iexact=email).order_by("pk")[:2])
@@ -97,15 +106,22 @@ def add_coordinator(*, email: str, promise) -> tuple:
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
         user.groups.add(ensure_coordinator_group())
-        promise.coordinators.add(user)
         with translation.override(settings.LANGUAGE_CODE):
-            subject = _("You are a coordinator of %(promise)s") % {"promise": promise}
+            if promise is not None:
+                promise.coordinators.add(user)
+                subject = _("You are a coordinator of %(promise)s") % {"promise": promise}
+            else:
+                municipality.coordinators.add(user)
+                subject = _("You are a coordinator in %(municipality)s") % {
+                    "municipality": municipality
+                }
         send_each(
             [user],
             subject,
             "lofte/emails/coordinator_invitation.txt",
             {
                 "promise": promise,
+                "municipality": municipality,
                 "admin_url": site_url(reverse("admin:index")),
                 "set_password_url": "" if user.has_usable_password() else set_password_url(user),
             },

@@ -8,6 +8,7 @@ outside their promises is an error with a plain reason, never a new row. Togethe
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -234,8 +235,10 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         self._areas: dict[int, dict[str, FocusArea]] = {}
         self._partners: dict[int, dict] = {}
         self._existing: dict[tuple[int, int], SubPromise] = {}
-        # Each existing sub-promise's responsibilities: partner name -> (id, role).
-        self._current: dict[int, dict[str, tuple[int, str]]] = {}
+        # Each existing sub-promise's responsibilities: partner id -> (id, role, name).
+        self._current: dict[int, dict[int, tuple[int, str, str]]] = {}
+        # The names each promise's partners go by that name two of them (see _read_partners).
+        self._ambiguous: dict[int, dict[str, list[str]]] = {}
 
     def dehydrate_promise(self, obj: SubPromise) -> str:
         return obj.focus_area.promise.slug
@@ -244,7 +247,7 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         if hasattr(obj, "_import_wanted"):  # as a row of the import will leave it
             names = [partner.name for partner, r in obj._import_wanted.items() if r == role]
         elif obj.pk in self._current:  # as it is, read before the import (no query)
-            names = [name for name, (_pk, r) in self._current[obj.pk].items() if r == role]
+            names = [name for _pk, r, name in self._current[obj.pk].values() if r == role]
         else:
             names = [r.partner.name for r in obj.responsibilities.all() if r.role == role]
         return f"{LIST_SEPARATOR} ".join(names)
@@ -265,9 +268,7 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         for area in FocusArea.objects.filter(promise__in=by_pk):
             area.promise = by_pk[area.promise_id]
             self._areas[area.promise_id][area.name] = area
-        links = Promise.partners.through.objects.filter(promise__in=by_pk).select_related("partner")
-        for link in links:
-            self._partners[link.promise_id][link.partner.name] = link.partner
+        self._read_partners(by_pk)
         areas = {area.pk: area for names in self._areas.values() for area in names.values()}
         existing = SubPromise.objects.filter(
             focus_area__in=areas, position__in=whole_numbers(column(dataset, "nummer"))
@@ -277,19 +278,46 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
             self._existing[sub.focus_area_id, sub.position] = sub
             self._current[sub.pk] = {}
         responsibilities = Responsibility.objects.filter(sub_promise__in=self._current)
-        for pk, sub_id, name, role in responsibilities.values_list(
-            "pk", "sub_promise_id", "partner__name", "role"
+        for pk, sub_id, partner_id, name, role in responsibilities.values_list(
+            "pk", "sub_promise_id", "partner_id", "partner__name", "role"
         ):
-            self._current[sub_id][name] = (pk, role)
+            self._current[sub_id][partner_id] = (pk, role, name)
         self.fields["focus_area"].widget.prime(
             {(by_pk[a.promise_id].slug, a.name): a for a in areas.values()}
         )
+
+    def _read_partners(self, by_pk: dict) -> None:
+        """The partners a row may name, per promise, in one query: those on the promise's
+        list that belong to one of its municipalities (the rule of
+        Partner.objects.may_be_responsible_in), so that a name never finds another
+        municipality's partner of the same name. Each goes by its name and by its name with
+        its municipality's, “Polisen (Kungälv)”, which a promise made in two municipalities
+        needs when both have a partner of that name."""
+        links = (
+            Promise.partners.through.objects.filter(
+                promise__in=by_pk, partner__municipality__promises=F("promise")
+            )
+            .select_related("partner__municipality")
+            .order_by("partner__municipality__name")
+        )
+        for link in links:
+            partner, names = link.partner, self._partners[link.promise_id]
+            names[f"{partner.name} ({partner.municipality.name})"] = partner
+            if partner.name in names:
+                ambiguous = self._ambiguous.setdefault(link.promise_id, {})
+                first = names[partner.name]
+                ambiguous.setdefault(
+                    partner.name, [f"{first.name} ({first.municipality.name})"]
+                ).append(f"{partner.name} ({partner.municipality.name})")
+            else:
+                names[partner.name] = partner
 
     def check_row(self, row, errors):
         promise = self.promise_for(row.get("löfte"), errors)
         if promise is None:
             return
         area_names, partners = self._areas[promise.pk], self._partners[promise.pk]
+        ambiguous = self._ambiguous.get(promise.pk, {})
         area = row.get("fokusområde") or ""
         if area not in area_names:
             errors.append(_("The promise has no focus area named “%(name)s”.") % {"name": area})
@@ -303,12 +331,22 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         if len(lead) != 1:
             errors.append(_("Name exactly one lead partner (“ansvarig part”)."))
         for name in lead + co:
-            if name not in partners:
+            if name in ambiguous:
+                errors.append(
+                    _(
+                        "The promise has a partner named “%(name)s” in more than one of its "
+                        "municipalities; write which: %(names)s."
+                    )
+                    % {"name": name, "names": ", ".join(f"“{n}”" for n in ambiguous[name])}
+                )
+            elif name not in partners:
                 errors.append(
                     _("“%(name)s” is not a partner of this promise (check the spelling).")
                     % {"name": name}
                 )
-        if set(lead) & set(co):
+        # "Polisen" and "Polisen (Göteborg)" are one partner.
+        found = {n: partners[n] for n in lead + co if n in partners and n not in ambiguous}
+        if {found[n] for n in lead if n in found} & {found[n] for n in co if n in found}:
             errors.append(_("A partner cannot be both lead and co-owner."))
 
     def row_key(self, row):
@@ -325,24 +363,27 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         area = self._areas[self.coordinated_promises()[row["löfte"]].pk][row["fokusområde"]]
         return self._existing.get((area.pk, int(self.row_key(row)[2])))
 
-    def _wanted(self, row) -> dict[str, str]:
-        wanted = dict.fromkeys(split_names(row.get("medverkande parter")), Responsibility.Role.CO)
+    def _wanted(self, row) -> dict:
+        """The partners the row names, each with its role."""
+        partners = self._partners[self.coordinated_promises()[row["löfte"]].pk]
+        wanted = {
+            partners[name]: Responsibility.Role.CO
+            for name in split_names(row.get("medverkande parter"))
+        }
         for name in split_names(row.get("ansvarig part")):
-            wanted[name] = Responsibility.Role.LEAD
+            wanted[partners[name]] = Responsibility.Role.LEAD
         return wanted
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         # Kept for the bulk save: which partners the row names, and in which role.
-        promise = self.coordinated_promises()[row["löfte"]]
-        partners = self._partners[promise.pk]
-        instance._import_wanted = {partners[name]: role for name, role in self._wanted(row).items()}
+        instance._import_wanted = self._wanted(row)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if not super().skip_row(instance, original, row, import_validation_errors):
             return False
-        current = {name: role for name, (_pk, role) in self._current[instance.pk].items()}
-        return current == self._wanted(row)
+        current = {pk: role for pk, (_id, role, _name) in self._current[instance.pk].items()}
+        return current == {partner.pk: role for partner, role in self._wanted(row).items()}
 
     def after_bulk_create(self, instances):
         """A new sub-promise's responsibilities, all in one insert."""
@@ -359,14 +400,16 @@ class SubPromiseResource(BulkImportMixin, ScopedResource):
         gone, to_co, to_lead, new = [], [], [], []
         for sub in instances:
             current = self._current[sub.pk]
-            wanted = {partner.name: (partner, role) for partner, role in sub._import_wanted.items()}
-            gone += [pk for name, (pk, _role) in current.items() if name not in wanted]
-            for name, (partner, role) in wanted.items():
-                if name not in current:
+            wanted = {partner.pk: (partner, role) for partner, role in sub._import_wanted.items()}
+            gone += [
+                pk for partner_id, (pk, _role, _n) in current.items() if partner_id not in wanted
+            ]
+            for partner_id, (partner, role) in wanted.items():
+                if partner_id not in current:
                     new.append(Responsibility(sub_promise=sub, partner=partner, role=role))
-                elif current[name][1] != role:
+                elif current[partner_id][1] != role:
                     (to_lead if role == Responsibility.Role.LEAD else to_co).append(
-                        current[name][0]
+                        current[partner_id][0]
                     )
         if gone:
             Responsibility.objects.filter(pk__in=gone).delete()
