@@ -309,7 +309,6 @@ def promise_form(promise, partners) -> dict:
         "starts_on": promise.starts_on.isoformat(),
         "ends_on": promise.ends_on.isoformat(),
         "partners": [p.pk for p in partners],
-        "municipalities": ["1480"],
         "publications-TOTAL_FORMS": "0",
         "publications-INITIAL_FORMS": "0",
         "focus_areas-TOTAL_FORMS": "0",
