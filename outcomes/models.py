@@ -174,7 +174,10 @@ class Indicator(models.Model):
         max_length=4,
         blank=True,
         validators=[municipality_validator],
-        help_text=_("The municipality's four-digit code (SCB's, which Kolada uses)."),
+        help_text=_(
+            "The municipality's four-digit code (SCB's, which Kolada uses); empty: the "
+            "promise's municipality."
+        ),
     )
     kolada_ou = models.CharField(
         _("Kolada organisational unit"),
@@ -256,6 +259,15 @@ class Indicator(models.Model):
                     "first": FIRST_YEAR,
                     "last": LAST_YEAR,
                 }
+        if self.kolada_kpi and not (self.kolada_municipality or self.kolada_ou):
+            # The place defaults to the promise's municipality, when it has one.
+            codes = (
+                list(self.promise.municipalities.values_list("code", flat=True)[:2])
+                if self.promise_id is not None
+                else []
+            )
+            if len(codes) == 1:
+                self.kolada_municipality = codes[0]
         if self.kolada_kpi and not (self.kolada_municipality or self.kolada_ou):
             errors["kolada_municipality"] = _(
                 "Give the municipality (or the organisational unit) to fetch the KPI for."

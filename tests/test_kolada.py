@@ -13,6 +13,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -329,3 +330,17 @@ def test_admin_action_does_not_touch_another_promise(client, kolada):
     run_action(client, [theirs])
     assert stored(theirs) == []
     assert kolada.requests == []
+
+
+def test_a_kpi_without_a_place_is_fetched_for_the_promises_own_municipality():
+    def without_place(promise):
+        return Indicator(promise=promise, position=1, name="X", kolada_kpi="N07403")
+
+    kungalv = without_place(make_promise(municipalities=("1482",)))
+    kungalv.full_clean()
+    assert kungalv.kolada_municipality == "1482"
+    joint = without_place(make_promise(municipalities=("1480", "1481")))
+    with pytest.raises(ValidationError) as refused:
+        joint.full_clean()
+    assert "kolada_municipality" in refused.value.message_dict
+    assert joint.kolada_municipality == ""

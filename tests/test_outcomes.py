@@ -63,7 +63,7 @@ def test_the_database_refuses_an_inconsistent_indicator(fields):
 
 
 def test_clean_explains_the_same_rules_in_words():
-    promise = make_promise()
+    promise = make_promise(municipalities=("1480", "1481"))  # joint: no place to default to
     indicator = Indicator(
         promise=promise,
         position=1,
