@@ -166,6 +166,8 @@ def promise_post(promise, partners, **extra) -> dict:
         "partners": [p.pk for p in partners],
         "focus_areas-TOTAL_FORMS": "0",
         "focus_areas-INITIAL_FORMS": "0",
+        "publications-TOTAL_FORMS": "0",
+        "publications-INITIAL_FORMS": "0",
         **extra,
     }
 

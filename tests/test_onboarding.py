@@ -41,6 +41,8 @@ def new_promise(**fields) -> dict:
         "previous": "",
         "focus_areas-TOTAL_FORMS": "0",
         "focus_areas-INITIAL_FORMS": "0",
+        "publications-TOTAL_FORMS": "0",
+        "publications-INITIAL_FORMS": "0",
         **fields,
     }
 
