@@ -44,7 +44,7 @@ test: setup
 	DJANGO_DEBUG=true DJANGO_CONN_MAX_AGE=0 $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The open data against the published standards, offline: the DCAT catalogue against the EU's
-# DCAT-AP 3.0.1 SHACL shapes (tests/standards/), the API against its OpenAPI description.
+# DCAT-AP 3.0.1 SHACL shapes (public/standards/), the API against its OpenAPI description.
 # Part of `make test` too.
 check-standards: install
 	DJANGO_DEBUG=true $(BIN)/pytest -p no:xdist -q tests/test_dcat_shacl.py \

@@ -1,7 +1,7 @@
 """The DCAT catalogue against the EU's DCAT-AP 3.0.1 SHACL shapes, offline (`make
 check-standards`).
 
-The shapes are copied unchanged into tests/standards/dcat-ap-3.0.1/ (CC BY 4.0, see its
+The shapes are copied unchanged into public/standards/dcat-ap-3.0.1/ (CC BY 4.0, see its
 LICENSE.md). The catalogue is checked against both sets SEMIC publishes:
 
 - `release`: `dcat-ap-SHACL.ttl` and `ranges.ttl` (releases/3.0.1/shacl/), the normative
@@ -35,7 +35,7 @@ from .public_data import make_publisher
 pytestmark = pytest.mark.django_db
 
 DATASET = URIRef("http://www.w3.org/ns/dcat#Dataset")
-SHAPES = Path(__file__).resolve().parent / "standards" / "dcat-ap-3.0.1"
+SHAPES = Path(__file__).resolve().parent.parent / "public" / "standards" / "dcat-ap-3.0.1"
 SHAPE_SETS = {
     "release": ["dcat-ap-SHACL.ttl", "ranges.ttl"],
     "validator": [
